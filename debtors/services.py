@@ -1,0 +1,67 @@
+"""Writes of debtors and their timeline."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from debtors.models import Debtor, DebtorKind, TimelineEvent
+from payt.models import DEBTOR_LANGUAGE_CHOICES, Organization
+
+DEBTOR_FIELDS = (
+    "kind", "name", "email", "phone", "language", "address_line", "postal_code",
+    "city", "country", "kvk_number", "vat_number", "external_id",
+)
+COUNTRY_LANGUAGE = {"NL": "nl", "BE": "nl", "FR": "fr", "DE": "de", "AT": "de", "GB": "en", "IE": "en"}
+
+
+def default_language_for(organization: Organization, country: str) -> str:
+    return COUNTRY_LANGUAGE.get((country or "").upper(), organization.default_language if country == organization.country else "en")
+
+
+@transaction.atomic
+def debtor_create(*, organization: Organization, **fields) -> Debtor:
+    """Create a debtor after full validation; unknown field names are a programming error."""
+    unknown = set(fields) - set(DEBTOR_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown debtor fields: {', '.join(sorted(unknown))}")
+    if fields.get("external_id") and Debtor.objects.for_organization(organization).filter(
+        external_id=fields["external_id"]
+    ).exists():
+        raise ValidationError(
+            {"external_id": f"A debtor with external id {fields['external_id']!r} already exists."}
+        )
+
+    debtor = Debtor(organization=organization, **fields)
+    if not fields.get("language"):
+        debtor.language = default_language_for(organization, fields.get("country", ""))
+    if debtor.language not in dict(DEBTOR_LANGUAGE_CHOICES):
+        raise ValidationError({"language": f"Language {debtor.language!r} is not supported; use nl, en, fr or de."})
+    if debtor.kind not in DebtorKind.values:
+        raise ValidationError({"kind": f"Kind {debtor.kind!r} is unknown; use company or consumer."})
+    debtor.country = (debtor.country or "").upper()
+    debtor.full_clean(exclude=["organization"])
+    debtor.save()
+    return debtor
+
+
+def timeline_record(
+    *,
+    debtor: Debtor,
+    kind: str,
+    summary: str,
+    invoice=None,
+    data: dict | None = None,
+    occurred_at: dt.datetime | None = None,
+) -> TimelineEvent:
+    """Append an event to the debtor's timeline (called inside the caller's transaction)."""
+    return TimelineEvent.objects.create(
+        organization_id=debtor.organization_id,
+        debtor=debtor,
+        invoice=invoice,
+        kind=kind,
+        summary=summary[:300],
+        data=data or {},
+        occurred_at=occurred_at or timezone.now(),
+    )

@@ -1,0 +1,110 @@
+"""Dunning workflows, the actions the planner creates, and outgoing messages."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from payt.models import TenantModel
+
+
+class Workflow(TenantModel):
+    name = models.CharField(_("name"), max_length=100)
+    is_default = models.BooleanField(_("default"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "name"], name="workflow_unique_name"),
+            models.UniqueConstraint(
+                fields=["organization"], condition=models.Q(is_default=True), name="workflow_one_default"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class StepTemplate(models.TextChoices):
+    FRIENDLY_REMINDER = "friendly_reminder", _("Friendly reminder")
+    SECOND_REMINDER = "second_reminder", _("Second reminder")
+    FINAL_NOTICE = "final_notice", _("Final notice")
+
+
+class Channel(models.TextChoices):
+    EMAIL = "email", _("E-mail")
+
+
+class WorkflowStep(TenantModel):
+    workflow = models.ForeignKey(Workflow, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveSmallIntegerField()
+    days_after_due = models.IntegerField(_("days after due date"))
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    template = models.CharField(max_length=30, choices=StepTemplate.choices)
+
+    class Meta:
+        ordering = ["workflow", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "workflow", "position"], name="step_unique_position"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_template_display()} (+{self.days_after_due})"
+
+
+class MessageStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    SKIPPED = "skipped", _("Skipped")
+    FAILED = "failed", _("Failed")
+
+
+class Message(TenantModel):
+    """An outgoing message (outbox row): written before it is sent, sent at most once."""
+
+    debtor = models.ForeignKey("debtors.Debtor", on_delete=models.CASCADE, related_name="messages")
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
+    run_date = models.DateField()
+    template = models.CharField(max_length=30, choices=StepTemplate.choices)
+    language = models.CharField(max_length=2)
+    recipient = models.CharField(max_length=254, blank=True)
+    subject = models.CharField(max_length=300, blank=True)
+    status = models.CharField(max_length=10, choices=MessageStatus.choices, default=MessageStatus.QUEUED)
+    status_reason = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "debtor", "channel", "run_date"], name="message_one_per_debtor_day"
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "status"], name="message_org_status")]
+
+
+class ActionStatus(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    SENT = "sent", _("Sent")
+    SKIPPED = "skipped", _("Skipped")
+
+
+class DunningAction(TenantModel):
+    """One dunning step for one invoice; the unique constraint makes it happen at most once."""
+
+    invoice = models.ForeignKey("invoices.Invoice", on_delete=models.CASCADE, related_name="dunning_actions")
+    step = models.ForeignKey(WorkflowStep, on_delete=models.PROTECT, related_name="actions")
+    message = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="actions")
+    run_date = models.DateField()
+    status = models.CharField(max_length=10, choices=ActionStatus.choices, default=ActionStatus.PLANNED)
+    status_reason = models.CharField(max_length=300, blank=True)
+    open_amount = models.DecimalField(max_digits=14, decimal_places=2)
+    days_past_due = models.IntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-run_date"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "invoice", "step"], name="action_once_per_step"),
+        ]

@@ -1,0 +1,286 @@
+"""Writes of invoices, credit notes, payments and allocations.
+
+Every function here runs in one transaction and keeps the cached open
+amount and settlement status of each touched document in step with its
+allocations.
+"""
+
+import datetime as dt
+import hashlib
+import logging
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.db.models import Sum
+from rest_framework import status
+
+from debtors.models import Debtor, TimelineKind
+from debtors.services import timeline_record
+from invoices.models import Allocation, DocumentKind, Invoice, Payment, PaymentSource, SettlementStatus, SourceFormat
+from payt.api_errors import DomainError
+from payt.models import Organization
+from payt.money import ZERO, format_amount, to_money
+
+logger = logging.getLogger(__name__)
+
+
+def sha256_of(content: bytes | None) -> str:
+    return hashlib.sha256(content).hexdigest() if content else ""
+
+
+@transaction.atomic
+def invoice_register(
+    *,
+    organization: Organization,
+    debtor: Debtor,
+    number: str,
+    issue_date: dt.date,
+    total_amount: Decimal,
+    currency: str = "EUR",
+    kind: str = DocumentKind.INVOICE,
+    due_date: dt.date | None = None,
+    vat_amount: Decimal = ZERO,
+    payment_reference: str = "",
+    external_id: str = "",
+    preceding_number: str = "",
+    source_format: str = SourceFormat.JSON,
+    source_document: bytes | None = None,
+) -> tuple[Invoice, bool]:
+    """Register an invoice or credit note; return it and whether it was new.
+
+    A number is unique per organisation and document kind. Sending the same
+    original document again returns the existing one; other content under an
+    existing number is rejected with 409. A missing due date becomes the
+    issue date plus the organisation's payment term and is marked derived.
+    A credit document that names a preceding invoice is allocated to it.
+    """
+    digest = sha256_of(source_document)
+    existing = Invoice.objects.for_organization(organization).filter(kind=kind, number=number).first()
+    if existing is not None:
+        if digest and existing.source_sha256 == digest:
+            return existing, False
+        raise DomainError(
+            f"{_kind_label(kind)} number {number!r} already exists with different content; "
+            "send a new number or correct it with a credit note.",
+            code="duplicate_number",
+            field="number",
+            status_code=status.HTTP_409_CONFLICT,
+        )
+
+    invoice = Invoice(
+        organization=organization,
+        debtor=debtor,
+        kind=kind,
+        number=number,
+        external_id=external_id,
+        issue_date=issue_date,
+        due_date=due_date or issue_date + dt.timedelta(days=organization.payment_term_days),
+        due_date_derived=due_date is None,
+        currency=currency.upper(),
+        total_amount=to_money(total_amount),
+        vat_amount=to_money(vat_amount),
+        payment_reference=payment_reference,
+        preceding_number=preceding_number,
+        source_format=source_format,
+        source_document=source_document,
+        source_sha256=digest,
+    )
+    try:
+        with transaction.atomic():
+            invoice.save()
+    except IntegrityError:
+        raise DomainError(
+            f"{_kind_label(kind)} number {number!r} or external id {external_id!r} already exists.",
+            code="duplicate_number",
+            field="number",
+            status_code=status.HTTP_409_CONFLICT,
+        ) from None
+
+    invoice_refresh_balance(invoice)
+    _record_document_on_timeline(invoice)
+    if invoice.is_credit and preceding_number:
+        _allocate_credit_to_preceding(invoice)
+    return invoice, True
+
+
+def _kind_label(kind: str) -> str:
+    return "Credit note" if kind == DocumentKind.CREDIT_NOTE else "Invoice"
+
+
+def _record_document_on_timeline(invoice: Invoice) -> None:
+    kind = TimelineKind.CREDIT_NOTE if invoice.is_credit else TimelineKind.INVOICE
+    timeline_record(
+        debtor=invoice.debtor,
+        invoice=invoice,
+        kind=kind,
+        summary=f"{_kind_label(invoice.kind)} {invoice.number}: {invoice.currency} {format_amount(invoice.total_amount)}",
+        data={"due_date": invoice.due_date.isoformat()},
+    )
+
+
+def _allocate_credit_to_preceding(credit: Invoice) -> None:
+    target = (
+        Invoice.objects.for_organization(credit.organization)
+        .filter(kind=DocumentKind.INVOICE, number=credit.preceding_number, total_amount__gt=0)
+        .select_for_update()
+        .first()
+    )
+    if target is None or target.currency != credit.currency:
+        logger.info("Credit %s names preceding invoice %s, which is not open here", credit.pk, credit.preceding_number)
+        return
+    amount = min(credit.open_amount, target.open_amount)
+    if amount > 0:
+        credit_allocate(credit=credit, invoice=target, amount=amount)
+
+
+@transaction.atomic
+def credit_allocate(*, credit: Invoice, invoice: Invoice, amount: Decimal) -> Allocation:
+    """Apply part of a credit note (or negative invoice) to an invoice."""
+    amount = to_money(amount)
+    _check_allocation(invoice=invoice, amount=amount, available=credit.open_amount, currency=credit.currency)
+    allocation = Allocation.objects.create(
+        organization_id=invoice.organization_id, invoice=invoice, credit_document=credit, amount=amount
+    )
+    invoice_refresh_balance(invoice)
+    invoice_refresh_balance(credit)
+    return allocation
+
+
+def _check_allocation(*, invoice: Invoice, amount: Decimal, available: Decimal, currency: str) -> None:
+    if amount <= 0:
+        raise DomainError(f"Allocation amount {amount} must be above zero.", code="invalid_amount", field="amount")
+    if currency != invoice.currency:
+        raise DomainError(
+            f"Currency {currency} does not match invoice {invoice.number} in {invoice.currency}.",
+            code="currency_mismatch",
+            field="currency",
+        )
+    if amount > invoice.open_amount or amount > available:
+        raise DomainError(
+            f"Allocation of {amount} exceeds the open amount {invoice.open_amount} of invoice {invoice.number}.",
+            code="over_allocation",
+            field="amount",
+        )
+
+
+def invoice_refresh_balance(invoice: Invoice) -> None:
+    """Recompute the open amount and settlement status from allocations and save them."""
+    if invoice.is_credit:
+        used = invoice.credit_allocations.aggregate(total=Sum("amount"))["total"] or ZERO
+        invoice.open_amount = invoice.credit_amount - used
+        invoice.settlement_status = SettlementStatus.PAID if invoice.open_amount == 0 else SettlementStatus.OPEN
+    else:
+        allocations = Allocation.objects.filter(invoice=invoice)
+        credited = allocations.filter(credit_document__isnull=False).aggregate(total=Sum("amount"))["total"] or ZERO
+        paid = allocations.filter(payment__isnull=False).aggregate(total=Sum("amount"))["total"] or ZERO
+        invoice.open_amount = invoice.total_amount - credited - paid
+        invoice.settlement_status = _settlement_status(invoice.total_amount, invoice.open_amount, credited, paid)
+    Invoice.objects.filter(pk=invoice.pk).update(
+        open_amount=invoice.open_amount, settlement_status=invoice.settlement_status
+    )
+
+
+def _settlement_status(total: Decimal, open_amount: Decimal, credited: Decimal, paid: Decimal) -> str:
+    if open_amount > 0 and open_amount < total:
+        return SettlementStatus.PARTIALLY_PAID
+    if open_amount > 0:
+        return SettlementStatus.OPEN
+    if paid == 0 and credited > 0:
+        return SettlementStatus.CREDITED
+    return SettlementStatus.PAID
+
+
+@transaction.atomic
+def payment_register(
+    *,
+    organization: Organization,
+    amount: Decimal,
+    payment_date: dt.date,
+    currency: str = "EUR",
+    invoice: Invoice | None = None,
+    invoices: list[Invoice] | None = None,
+    debtor: Debtor | None = None,
+    source: str = PaymentSource.API,
+    reference: str = "",
+    external_id: str = "",
+) -> tuple[Payment, bool]:
+    """Record a payment and allocate it; return it and whether it was new.
+
+    The payment goes to the named invoices in order (oldest due first when
+    several), each up to its open amount; what is left stays unallocated on
+    the debtor. A repeated ``external_id`` from the same source returns the
+    existing payment, so a redelivered webhook or import allocates once.
+    """
+    amount = to_money(amount)
+    if amount <= 0:
+        raise DomainError(f"Payment amount {amount} must be above zero.", code="invalid_amount", field="amount")
+    if external_id:
+        existing = Payment.objects.for_organization(organization).filter(source=source, external_id=external_id).first()
+        if existing is not None:
+            return existing, False
+
+    targets = list(invoices or ([invoice] if invoice else []))
+    locked = _lock_invoices(organization, targets)
+    debtor = debtor or (locked[0].debtor if locked else None)
+    payment = Payment.objects.create(
+        organization=organization,
+        debtor=debtor,
+        amount=amount,
+        currency=currency.upper(),
+        payment_date=payment_date,
+        source=source,
+        reference=reference,
+        external_id=external_id,
+    )
+    _allocate_payment(payment, locked)
+    if debtor is not None:
+        timeline_record(
+            debtor=debtor,
+            invoice=locked[0] if len(locked) == 1 else None,
+            kind=TimelineKind.PAYMENT,
+            summary=f"Payment received: {payment.currency} {format_amount(amount)}",
+            data={"payment_id": str(payment.pk), "source": source, "invoices": [i.number for i in locked]},
+        )
+    return payment, True
+
+
+def _lock_invoices(organization: Organization, invoices: list[Invoice]) -> list[Invoice]:
+    ids = [invoice.pk for invoice in invoices]
+    locked = Invoice.objects.for_organization(organization).filter(pk__in=ids).select_for_update().select_related("debtor")
+    return sorted(locked, key=lambda invoice: (invoice.due_date, invoice.number))
+
+
+def _allocate_payment(payment: Payment, invoices: list[Invoice]) -> None:
+    remaining = payment.amount
+    for invoice in invoices:
+        if remaining <= 0:
+            break
+        if invoice.is_credit or invoice.currency != payment.currency or invoice.open_amount <= 0:
+            continue
+        amount = min(remaining, invoice.open_amount)
+        Allocation.objects.create(organization_id=payment.organization_id, invoice=invoice, payment=payment, amount=amount)
+        remaining -= amount
+        invoice_refresh_balance(invoice)
+
+
+@transaction.atomic
+def payment_reverse(*, payment: Payment, amount: Decimal, reason: str) -> Decimal:
+    """Undo up to ``amount`` of a payment's allocations (refund, chargeback, return).
+
+    Allocations are released newest first; returns the amount released.
+    """
+    amount = to_money(amount)
+    released = ZERO
+    allocations = payment.allocations.select_for_update().order_by("-created_at")
+    for allocation in allocations:
+        if released >= amount:
+            break
+        part = min(allocation.amount, amount - released)
+        if part == allocation.amount:
+            allocation.delete()
+        else:
+            Allocation.objects.filter(pk=allocation.pk).update(amount=allocation.amount - part)
+        released += part
+        invoice_refresh_balance(allocation.invoice)
+    logger.info("Reversed %s of payment %s: %s", released, payment.pk, reason)
+    return released

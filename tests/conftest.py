@@ -1,0 +1,99 @@
+"""Shared fixtures: two tenants with personas, and API clients.
+
+Alfa is the main tenant with alice (admin) and bob (credit controller);
+Bravo is the outsider tenant with charlie. Cross-tenant tests act as one
+and check that the other's rows stay invisible and unchanged.
+"""
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+from django.contrib.auth.models import User
+from rest_framework.test import APIClient
+
+from debtors.services import debtor_create
+from invoices.services import invoice_register
+from payt.models import Role
+from payt.services import api_key_create, membership_add, organization_create
+from payt.tenancy import tenant_context
+
+PASSWORD = "correct-horse-battery-staple"
+
+
+@pytest.fixture
+def org_alfa(db):
+    return organization_create(slug="alfa", name="Alfa Installaties BV", country="NL")
+
+
+@pytest.fixture
+def org_bravo(db):
+    return organization_create(slug="bravo", name="Bravo Bouw BV", country="NL")
+
+
+def _user(email: str, organization, role: str) -> User:
+    user = User.objects.create_user(username=email, email=email, password=PASSWORD)
+    membership_add(organization=organization, user=user, role=role)
+    return user
+
+
+@pytest.fixture
+def alice(org_alfa):
+    return _user("alice@alfa.example", org_alfa, Role.ADMIN)
+
+
+@pytest.fixture
+def bob(org_alfa):
+    return _user("bob@alfa.example", org_alfa, Role.CREDIT_CONTROLLER)
+
+
+@pytest.fixture
+def charlie(org_bravo):
+    return _user("charlie@bravo.example", org_bravo, Role.ADMIN)
+
+
+def _api_client(organization) -> APIClient:
+    _, key = api_key_create(organization=organization, name="tests")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    return client
+
+
+@pytest.fixture
+def alfa_api(org_alfa) -> APIClient:
+    return _api_client(org_alfa)
+
+
+@pytest.fixture
+def bravo_api(org_bravo) -> APIClient:
+    return _api_client(org_bravo)
+
+
+@pytest.fixture
+def in_alfa(org_alfa):
+    with tenant_context(org_alfa):
+        yield org_alfa
+
+
+@pytest.fixture
+def make_invoice():
+    """Create a debtor (or reuse one) and an invoice inside the organisation's context."""
+
+    def make(organization, *, number, total="100.00", issue_date=None, due_date=None, debtor=None, **debtor_fields):
+        with tenant_context(organization):
+            if debtor is None:
+                debtor_fields.setdefault("name", f"Debtor of {number}")
+                debtor_fields.setdefault("email", f"{number.lower()}@debtor.example")
+                debtor = debtor_create(organization=organization, **debtor_fields)
+            issue_date = issue_date or dt.date(2025, 9, 1)
+            invoice, _ = invoice_register(
+                organization=organization,
+                debtor=debtor,
+                number=number,
+                issue_date=issue_date,
+                due_date=due_date,
+                total_amount=Decimal(total),
+            )
+        return invoice
+
+    return make
