@@ -17,7 +17,11 @@ COUNTRY_LANGUAGE = {"NL": "nl", "BE": "nl", "FR": "fr", "DE": "de", "AT": "de", 
 
 
 def default_language_for(organization: Organization, country: str) -> str:
-    return COUNTRY_LANGUAGE.get((country or "").upper(), organization.default_language if country == organization.country else "en")
+    """Return the language a new debtor gets: its country's, else the organisation's default."""
+    country = (country or "").upper()
+    if not country or country == organization.country:
+        return organization.default_language
+    return COUNTRY_LANGUAGE.get(country, "en")
 
 
 @transaction.atomic

@@ -72,6 +72,9 @@ class Message(TenantModel):
     status_reason = models.CharField(max_length=300, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
+    # When a sender last claimed the row (queued -> sending); a claim older than
+    # DUNNING_SEND_CLAIM_TIMEOUT_MINUTES belongs to a dead worker and is released.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -3,7 +3,7 @@
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import F, Q, QuerySet, Sum
 
 from invoices.models import DocumentKind, Invoice, InvoiceStatus, SettlementStatus
 from payt.money import ZERO
@@ -63,7 +63,7 @@ def debtor_net_balance(debtor, currency: str | None = None) -> Decimal:
         invoices = invoices.filter(currency=currency)
         payments = payments.filter(currency=currency)
     owed = receivable_invoices(invoices).aggregate(total=Sum("open_amount"))["total"] or ZERO
-    paid = payments.aggregate(total=Sum("amount"))["total"] or ZERO
+    paid = payments.aggregate(total=Sum(F("amount") - F("reversed_amount")))["total"] or ZERO
     allocated = Payment.objects.filter(pk__in=payments.values("pk")).aggregate(
         total=Sum("allocations__amount")
     )["total"] or ZERO

@@ -11,7 +11,7 @@ import logging
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from rest_framework import status
 
 from debtors.models import Debtor, TimelineKind
@@ -265,14 +265,31 @@ def _allocate_payment(payment: Payment, invoices: list[Invoice]) -> None:
 
 @transaction.atomic
 def payment_reverse(*, payment: Payment, amount: Decimal, reason: str) -> Decimal:
-    """Undo up to ``amount`` of a payment's allocations (refund, chargeback, return).
+    """Take back ``amount`` of a payment that went back to the payer (chargeback, return).
 
-    Allocations are released newest first; returns the amount released.
+    The unallocated part of the payment goes first, then allocations newest
+    first, which reopens those invoices. The payment's ``reversed_amount``
+    grows by the whole amount, so the debtor's balance owes it again.
+    Returns the amount released from invoices.
     """
-    amount = to_money(amount)
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    amount = min(to_money(amount), payment.amount - payment.reversed_amount)
+    if amount <= 0:
+        return ZERO
+
+    allocated = payment.allocations.aggregate(total=Sum("amount"))["total"] or ZERO
+    unallocated = payment.amount - payment.reversed_amount - allocated
+    to_release = amount - min(max(unallocated, ZERO), amount)
+    released = _release_allocations(payment, to_release)
+
+    Payment.objects.filter(pk=payment.pk).update(reversed_amount=F("reversed_amount") + amount)
+    logger.info("Reversed %s of payment %s (%s released from invoices): %s", amount, payment.pk, released, reason)
+    return released
+
+
+def _release_allocations(payment: Payment, amount: Decimal) -> Decimal:
     released = ZERO
-    allocations = payment.allocations.select_for_update().order_by("-created_at")
-    for allocation in allocations:
+    for allocation in payment.allocations.select_for_update().order_by("-created_at"):
         if released >= amount:
             break
         part = min(allocation.amount, amount - released)
@@ -282,5 +299,4 @@ def payment_reverse(*, payment: Payment, amount: Decimal, reason: str) -> Decima
             Allocation.objects.filter(pk=allocation.pk).update(amount=allocation.amount - part)
         released += part
         invoice_refresh_balance(allocation.invoice)
-    logger.info("Reversed %s of payment %s: %s", released, payment.pk, reason)
     return released

@@ -1,1 +1,29 @@
-urlpatterns: list = []
+"""URLs of the REST API, mounted at /api/v1/."""
+
+from django.urls import path, re_path
+from drf_spectacular.utils import extend_schema
+from rest_framework.routers import SimpleRouter
+
+from debtors.api import DebtorViewSet
+from invoices.api import InvoiceViewSet, PaymentViewSet, UblImportView
+from payt.api_base import api_not_found
+
+
+@extend_schema(exclude=True)
+class UblImportSlashView(UblImportView):
+    """The UBL import under its URL with a trailing slash, left out of the schema."""
+
+
+router = SimpleRouter()
+router.register("debtors", DebtorViewSet, basename="debtor")
+router.register("invoices", InvoiceViewSet, basename="invoice")
+router.register("payments", PaymentViewSet, basename="payment")
+
+# The UBL routes come first: "invoices/ubl/" would otherwise match the invoice detail route.
+urlpatterns = [
+    path("invoices/ubl", UblImportView.as_view(), name="invoice-ubl"),
+    path("invoices/ubl/", UblImportSlashView.as_view(), name="invoice-ubl-slash"),
+    *router.urls,
+    # Last: any other path under the prefix gets a JSON 404.
+    re_path(r"^(?P<path>.*)$", api_not_found, name="api-not-found"),
+]

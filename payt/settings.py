@@ -128,7 +128,18 @@ REST_FRAMEWORK = {
     "EXCEPTION_HANDLER": "payt.api_errors.exception_handler",
     "UNAUTHENTICATED_USER": None,
 }
-SPECTACULAR_SETTINGS = {"TITLE": "Payt AR API", "VERSION": "1.0.0"}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Payt AR API",
+    "VERSION": "1.0.0",
+    # The schema is built outside any tenant context, where the default
+    # manager (`objects`) raises; the filter docs need only an empty queryset.
+    "DEFAULT_QUERY_MANAGER": "objects_unscoped",
+    # Debtors and invoices both have a field "kind" with different choices.
+    "ENUM_NAME_OVERRIDES": {
+        "DebtorKindEnum": "debtors.models.DebtorKind",
+        "DocumentKindEnum": "invoices.models.DocumentKind",
+    },
+}
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL)
 CELERY_TASK_ACKS_LATE = True
@@ -176,4 +187,6 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
+    # WeasyPrint logs every rendering step at INFO.
+    "loggers": {"weasyprint": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

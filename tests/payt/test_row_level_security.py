@@ -1,4 +1,4 @@
-"""Row-level security holds even when the scoped manager is bypassed."""
+"""Row-level security hides other tenants' rows even when the scoped manager is bypassed."""
 
 import pytest
 from django.db import connection

@@ -1,0 +1,27 @@
+"""The reminder as a PDF, attached to every reminder e-mail."""
+
+from django.template.loader import render_to_string
+from django.utils import translation
+
+from dunning.content import reminder_context
+from dunning.models import Message
+from dunning.selectors import ReminderLine, reminder_lines
+from invoices.pdf import html_to_pdf
+from payt.tenancy import tenant_context
+from portal.services import portal_url_for_debtor
+
+
+def render_reminder_pdf(message: Message, lines: list[ReminderLine] | None = None, portal_url: str = "") -> bytes:
+    """Render the message's reminder letter in the debtor's language.
+
+    Without ``lines`` the letter lists the message's planned and sent
+    invoices with their current amounts. Raises
+    ``invoices.pdf.MissingGlyphsError`` if no installed font can draw a
+    character of it.
+    """
+    with tenant_context(message.organization), translation.override(message.language):
+        if lines is None:
+            lines = reminder_lines(message)
+        portal_url = portal_url or portal_url_for_debtor(message.debtor)
+        document_html = render_to_string("dunning/pdf/reminder.html", reminder_context(message, lines, portal_url))
+    return html_to_pdf(document_html)

@@ -1,0 +1,137 @@
+"""Reads of the dunning engine: workflow steps, candidate invoices, message contents."""
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Q, Sum
+
+from dunning.models import (
+    ActionStatus,
+    DunningAction,
+    Message,
+    MessageStatus,
+    Workflow,
+    WorkflowStep,
+)
+from invoices.models import Allocation, Invoice
+from invoices.selectors import receivable_invoices
+from payt.dates import local_now
+from payt.models import Organization
+from payt.money import ZERO
+from portal.models import Question, QuestionStatus
+
+
+@dataclass(frozen=True)
+class ReminderLine:
+    """One invoice in a reminder, with the amounts as they stand when it is rendered."""
+
+    action: DunningAction
+    invoice: Invoice
+    days_past_due: int
+    total: Decimal
+    paid: Decimal
+    credited: Decimal
+    open: Decimal
+
+
+def default_workflow_steps(organization: Organization) -> list[WorkflowStep]:
+    """Return the steps of the organisation's default workflow, or [] if it has none."""
+    workflow = Workflow.objects.for_organization(organization).filter(is_default=True).first()
+    if workflow is None:
+        return []
+    return list(workflow.steps.order_by("days_after_due", "position"))
+
+
+def invoices_to_plan(organization: Organization, run_date: dt.date, steps: Sequence[WorkflowStep]):
+    """Return the receivable invoices whose due date is close enough for some step to apply."""
+    earliest_offset = min(step.days_after_due for step in steps)
+    latest_due_date = run_date - dt.timedelta(days=earliest_offset)
+    invoices = receivable_invoices(Invoice.objects.for_organization(organization))
+    return invoices.filter(due_date__lte=latest_due_date).select_related("debtor").order_by("due_date", "number")
+
+
+def step_ids_by_invoice(organization: Organization, invoice_ids: Sequence) -> dict:
+    """Return {invoice id: set of step ids that already have an action}."""
+    actions = DunningAction.objects.for_organization(organization).filter(invoice_id__in=invoice_ids)
+    done = defaultdict(set)
+    for invoice_id, step_id in actions.values_list("invoice_id", "step_id"):
+        done[invoice_id].add(step_id)
+    return done
+
+
+def invoice_ids_with_open_question(organization: Organization, invoice_ids: Sequence) -> set:
+    """Return the ids of invoices on which the debtor asked a question that is still unanswered."""
+    questions = Question.objects.for_organization(organization).filter(
+        invoice_id__in=invoice_ids, status=QuestionStatus.OPEN
+    )
+    return set(questions.values_list("invoice_id", flat=True))
+
+
+def pending_actions(organization: Organization):
+    """Return planned actions that no message carries yet, with invoice, debtor and step loaded."""
+    return (
+        DunningAction.objects.for_organization(organization)
+        .filter(status=ActionStatus.PLANNED, message__isnull=True)
+        .select_related("invoice__debtor", "step")
+        .order_by("invoice__debtor_id", "invoice__due_date", "invoice__number")
+    )
+
+
+def reminder_lines(message: Message, statuses: Sequence[str] = (ActionStatus.PLANNED, ActionStatus.SENT)):
+    """Return the message's invoices in due-date order with their current amounts."""
+    actions = (
+        message.actions.filter(status__in=statuses)
+        .select_related("invoice")
+        .order_by("invoice__due_date", "invoice__number")
+    )
+    actions = list(actions)
+    settled = _settled_amounts([action.invoice_id for action in actions])
+    return [_reminder_line(action, settled.get(action.invoice_id, (ZERO, ZERO))) for action in actions]
+
+
+def _reminder_line(action: DunningAction, settled: tuple[Decimal, Decimal]) -> ReminderLine:
+    invoice = action.invoice
+    paid, credited = settled
+    return ReminderLine(
+        action=action,
+        invoice=invoice,
+        days_past_due=action.days_past_due,
+        total=invoice.total_amount,
+        paid=paid,
+        credited=credited,
+        open=invoice.open_amount,
+    )
+
+
+def _settled_amounts(invoice_ids: Sequence) -> dict:
+    """Return {invoice id: (paid, credited)} summed from allocations."""
+    rows = (
+        Allocation.objects.filter(invoice_id__in=invoice_ids)
+        .values("invoice_id")
+        .annotate(
+            paid=Sum("amount", filter=Q(payment__isnull=False), default=ZERO),
+            credited=Sum("amount", filter=Q(credit_document__isnull=False), default=ZERO),
+        )
+    )
+    return {row["invoice_id"]: (row["paid"], row["credited"]) for row in rows}
+
+
+def queued_message_ids(organization: Organization, run_date: dt.date | None = None) -> list:
+    """Return the ids of the organisation's messages waiting to be sent, oldest first."""
+    messages = Message.objects.for_organization(organization).filter(status=MessageStatus.QUEUED)
+    if run_date is not None:
+        messages = messages.filter(run_date=run_date)
+    return list(messages.order_by("created_at").values_list("pk", flat=True))
+
+
+def organizations_due_for_run(now: dt.datetime, start_hour: int) -> list[tuple[Organization, dt.date]]:
+    """Return (organisation, local date) for each organisation at or past ``start_hour`` locally."""
+    due = []
+    for organization in Organization.objects.order_by("slug"):
+        local = local_now(organization, now)
+        if local.hour >= start_hour:
+            due.append((organization, local.date()))
+    return due

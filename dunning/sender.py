@@ -1,0 +1,316 @@
+"""Sending of dunning messages from the outbox (``dunning.models.Message``).
+
+A message row is written by the planner before anything is sent. A sender
+claims it with a conditional UPDATE (queued -> sending), so no two workers
+process a row at once, then re-checks every invoice, renders the e-mail and
+its PDF, sends, and marks the row sent. The steps are separate transactions
+on purpose: no database transaction stays open while the SMTP server is
+talking.
+
+A worker that dies after its claim leaves the row in "sending";
+``message_requeue_stale`` releases such rows after ``CLAIM_TIMEOUT``, which
+is longer than the hard time limit of the send task, so a live worker does
+not lose its row that way. If the worker died after the SMTP server had
+accepted the mail, the release sends it again; the fixed Message-ID header
+lets the receiving server recognise the copy.
+"""
+
+import datetime as dt
+import logging
+import smtplib
+from email.utils import parseaddr
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import BadHeaderError, EmailMultiAlternatives
+from django.core.validators import validate_email
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone, translation
+from django.utils.text import slugify
+
+from debtors.models import TimelineKind
+from debtors.services import timeline_record
+from dunning import selectors
+from dunning.content import reminder_context, reminder_subject, render_bodies, wording_for
+from dunning.models import ActionStatus, DunningAction, Message, MessageStatus
+from dunning.pdf import render_reminder_pdf
+from dunning.planner import hold_reason
+from dunning.selectors import ReminderLine
+from invoices.pdf import MissingGlyphsError
+from invoices.selectors import debtor_net_balance
+from payt.models import Organization
+from payt.tenancy import tenant_context
+from portal.models import Question, QuestionStatus
+from portal.services import portal_url_for_debtor
+
+logger = logging.getLogger(__name__)
+
+# The first try plus five retries.
+MAX_SEND_ATTEMPTS = 6
+CLAIM_TIMEOUT = dt.timedelta(minutes=getattr(settings, "DUNNING_SEND_CLAIM_TIMEOUT_MINUTES", 15))
+TRANSIENT_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
+REASON_MAX_LENGTH = 300
+
+
+class MessageDataError(ValueError):
+    """Raised when a message cannot be sent because of its data; a retry would not help."""
+
+
+def dunning_message_send(*, message_id) -> str | None:
+    """Send one queued message; return its new status, or None if it was not queued.
+
+    Transient SMTP and connection errors put the message back in the queue
+    and are re-raised so that the caller (the Celery task) retries. After
+    ``MAX_SEND_ATTEMPTS`` the message fails instead. Data errors (no valid
+    recipient, a character no font can draw) fail the message at once. Any
+    other exception propagates and leaves the row in "sending" until
+    ``message_requeue_stale`` releases it.
+    """
+    message = message_claim(message_id=message_id)
+    if message is None:
+        return None
+
+    lines = message_recheck(message=message)
+    if not lines:
+        return MessageStatus.SKIPPED
+
+    try:
+        email = build_reminder_email(message, lines)
+        email.send()
+    except TRANSIENT_ERRORS as error:
+        return _handle_delivery_error(message, error)
+    except (MessageDataError, MissingGlyphsError, BadHeaderError) as error:
+        message_fail(message=message, reason=str(error))
+        return MessageStatus.FAILED
+
+    message_record_sent(message=message, subject=email.subject)
+    return MessageStatus.SENT
+
+
+def _handle_delivery_error(message: Message, error: Exception) -> str:
+    if _is_permanent_smtp_error(error):
+        message_fail(message=message, reason=f"SMTP server rejected the message: {error}")
+        return MessageStatus.FAILED
+    if message.attempts >= MAX_SEND_ATTEMPTS:
+        message_fail(message=message, reason=f"Sending failed after {message.attempts} attempts: {error}")
+        return MessageStatus.FAILED
+    message_release(message=message, reason=f"Attempt {message.attempts} failed, will retry: {error}")
+    raise error
+
+
+def _is_permanent_smtp_error(error: Exception) -> bool:
+    """Tell whether the SMTP server returned a permanent (5xx) error for every recipient."""
+    if isinstance(error, smtplib.SMTPRecipientsRefused):
+        codes = [code for code, _ in error.recipients.values()]
+        return bool(codes) and all(code >= 500 for code in codes)
+    if isinstance(error, smtplib.SMTPResponseException):
+        return error.smtp_code >= 500
+    return False
+
+
+@transaction.atomic
+def message_claim(*, message_id) -> Message | None:
+    """Move a queued message to "sending" and return it; None if it is not queued."""
+    claimed = Message.objects.filter(pk=message_id, status=MessageStatus.QUEUED, attempts__lt=MAX_SEND_ATTEMPTS).update(
+        status=MessageStatus.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1
+    )
+    if not claimed:
+        logger.info(
+            "Message %s is not queued (sending elsewhere, done or out of attempts); nothing to do",
+            message_id,
+        )
+        return None
+    return Message.objects.select_related("debtor", "organization").get(pk=message_id)
+
+
+@transaction.atomic
+def message_recheck(*, message: Message) -> list[ReminderLine]:
+    """Skip the message's invoices that no longer need a reminder and return the rest.
+
+    A payment, credit note, dispute or question may have arrived since the
+    planning run. When no invoice is left, the message is marked skipped and
+    never sent.
+    """
+    actions = list(
+        DunningAction.objects.filter(message=message, status=ActionStatus.PLANNED)
+        .select_related("invoice")
+        .select_for_update(of=("self",))
+    )
+    questioned = _open_question_invoice_ids(actions)
+    balances = {}
+    skipped = []
+    for action in actions:
+        invoice = action.invoice
+        key = invoice.currency
+        if key not in balances:
+            balances[key] = debtor_net_balance(message.debtor, currency=invoice.currency)
+        reason = hold_reason(invoice, has_open_question=invoice.pk in questioned, net_balance=balances[key])
+        if reason is not None:
+            DunningAction.objects.filter(pk=action.pk).update(status=ActionStatus.SKIPPED, status_reason=reason)
+            skipped.append(f"{invoice.number} {reason}")
+        else:
+            DunningAction.objects.filter(pk=action.pk).update(open_amount=invoice.open_amount)
+
+    lines = selectors.reminder_lines(message, statuses=[ActionStatus.PLANNED])
+    if not lines:
+        reason = "Nothing left to remind: " + ("; ".join(skipped) or "no planned invoices")
+        _set_status(message, MessageStatus.SKIPPED, reason)
+        logger.info("Message %s skipped at send time: %s", message.pk, reason)
+    return lines
+
+
+def _open_question_invoice_ids(actions: list[DunningAction]) -> set:
+    invoice_ids = [action.invoice_id for action in actions]
+    questions = Question.objects.filter(invoice_id__in=invoice_ids, status=QuestionStatus.OPEN)
+    return set(questions.values_list("invoice_id", flat=True))
+
+
+def build_reminder_email(message: Message, lines: list[ReminderLine]) -> EmailMultiAlternatives:
+    """Render the reminder in the debtor's language: text and HTML bodies, the PDF attached."""
+    recipient = _valid_recipient(message)
+    portal_url = portal_url_for_debtor(message.debtor)
+    with translation.override(message.language):
+        subject = reminder_subject(message, lines)
+        text_body, html_body = render_bodies(reminder_context(message, lines, portal_url))
+        pdf = render_reminder_pdf(message, lines, portal_url)
+        filename = f"{slugify(str(wording_for(message, lines).title))}-{message.run_date.isoformat()}.pdf"
+
+    email = EmailMultiAlternatives(
+        subject=subject,
+        body=text_body,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[recipient],
+        reply_to=[message.organization.email] if message.organization.email else None,
+        headers={"Message-ID": _message_id_header(message)},
+    )
+    email.attach_alternative(html_body, "text/html")
+    email.attach(filename, pdf, "application/pdf")
+    return email
+
+
+def _valid_recipient(message: Message) -> str:
+    recipient = message.debtor.email
+    if not recipient:
+        raise MessageDataError(
+            f"Debtor {message.debtor.name!r} has no e-mail address; add one and requeue the message."
+        )
+    try:
+        validate_email(recipient)
+    except ValidationError:
+        raise MessageDataError(
+            f"E-mail address {recipient!r} of debtor {message.debtor.name!r} is invalid; "
+            "correct it and requeue the message."
+        ) from None
+    return recipient
+
+
+def _message_id_header(message: Message) -> str:
+    # The same Message-ID on every attempt lets a receiving server drop a
+    # copy that a retry delivered after an ambiguous SMTP failure.
+    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
+    return f"<dunning-{message.pk}@{domain}>"
+
+
+@transaction.atomic
+def message_record_sent(*, message: Message, subject: str) -> None:
+    """Mark the message and its invoices' actions sent and record it on the debtor's timeline."""
+    now = timezone.now()
+    updated = Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+        status=MessageStatus.SENT,
+        sent_at=now,
+        subject=subject[:300],
+        recipient=message.debtor.email,
+        status_reason="",
+    )
+    if not updated:
+        logger.warning("Message %s was sent but its row was no longer in 'sending'", message.pk)
+    actions = DunningAction.objects.filter(message=message, status=ActionStatus.PLANNED)
+    numbers = list(actions.order_by("invoice__due_date", "invoice__number").values_list("invoice__number", flat=True))
+    single_invoice = actions.first().invoice if len(numbers) == 1 else None
+    actions.update(status=ActionStatus.SENT)
+
+    timeline_record(
+        debtor=message.debtor,
+        invoice=single_invoice,
+        kind=TimelineKind.MESSAGE,
+        summary=f"{message.get_template_display()} sent to {message.debtor.email}: {', '.join(numbers)}",
+        data={"message_id": str(message.pk), "template": message.template, "invoices": numbers},
+        occurred_at=now,
+    )
+    logger.info("Message %s sent to debtor %s for %d invoices", message.pk, message.debtor_id, len(numbers))
+
+
+@transaction.atomic
+def message_fail(*, message: Message, reason: str) -> None:
+    """Mark the message failed with a reason a credit controller can act on."""
+    _set_status(message, MessageStatus.FAILED, reason)
+    logger.error("Message %s failed after %d attempts: %s", message.pk, message.attempts, reason)
+
+
+@transaction.atomic
+def message_release(*, message: Message, reason: str) -> None:
+    """Put a claimed message back in the queue after a transient error."""
+    _set_status(message, MessageStatus.QUEUED, reason)
+    logger.warning("Message %s released for a retry: %s", message.pk, reason)
+
+
+def _set_status(message: Message, status: str, reason: str) -> None:
+    Message.objects.filter(pk=message.pk).update(status=status, status_reason=reason[:REASON_MAX_LENGTH])
+    message.status = status
+    message.status_reason = reason[:REASON_MAX_LENGTH]
+
+
+@transaction.atomic
+def message_retry_failed(*, message_id) -> bool:
+    """Put a failed message back in the queue with fresh attempts; False if it had not failed.
+
+    For a person who fixed the cause (an e-mail address, say). The caller
+    enqueues ``dunning.tasks.send_message`` after the commit.
+    """
+    updated = Message.objects.filter(pk=message_id, status=MessageStatus.FAILED).update(
+        status=MessageStatus.QUEUED,
+        attempts=0,
+        claimed_at=None,
+        status_reason="Queued again after a failure.",
+    )
+    if updated:
+        logger.info("Failed message %s queued again", message_id)
+    return bool(updated)
+
+
+@transaction.atomic
+def message_requeue_stale(*, organization: Organization, now: dt.datetime | None = None) -> list:
+    """Release messages whose sender died and return the ids of messages that need a send task.
+
+    A message stuck in "sending" longer than ``CLAIM_TIMEOUT`` goes back to
+    the queue, or fails once it has used all its attempts. A queued message
+    older than ``CLAIM_TIMEOUT`` whose task was lost (for example, the
+    process stopped between commit and enqueue) is returned as well.
+    """
+    cutoff = (now or timezone.now()) - CLAIM_TIMEOUT
+    with tenant_context(organization):
+        stale = Message.objects.filter(status=MessageStatus.SENDING, claimed_at__lt=cutoff).select_for_update(
+            skip_locked=True
+        )
+        stale_ids = list(stale.values_list("pk", "attempts"))
+        exhausted = [pk for pk, attempts in stale_ids if attempts >= MAX_SEND_ATTEMPTS]
+        released = [pk for pk, attempts in stale_ids if attempts < MAX_SEND_ATTEMPTS]
+        Message.objects.filter(pk__in=exhausted).update(
+            status=MessageStatus.FAILED,
+            status_reason=f"Sending did not finish in {MAX_SEND_ATTEMPTS} attempts; the worker stopped each time.",
+        )
+        Message.objects.filter(pk__in=released).update(
+            status=MessageStatus.QUEUED,
+            status_reason="Released after the sending worker stopped without finishing.",
+        )
+        waiting = Message.objects.filter(status=MessageStatus.QUEUED, created_at__lt=cutoff).filter(
+            Q(claimed_at__isnull=True) | Q(claimed_at__lt=cutoff)
+        )
+        waiting_ids = [pk for pk in waiting.values_list("pk", flat=True) if pk not in released]
+
+    for pk in exhausted:
+        logger.error("Message %s failed: its sender stopped %d times", pk, MAX_SEND_ATTEMPTS)
+    for pk in released:
+        logger.warning("Message %s released: its sender stopped after claiming it", pk)
+    return released + waiting_ids

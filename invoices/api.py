@@ -1,0 +1,393 @@
+"""REST API of invoices, credit notes and payments, and the UBL import endpoint."""
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import Prefetch, Q
+from django.urls import reverse
+from django.utils import timezone
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from debtors.selectors import get_debtor_in_organization
+from invoices.filters import InvoiceFilter, PaymentFilter
+from invoices.imports import (
+    check_document_date,
+    check_due_after_issue,
+    invoice_import_json,
+    invoice_import_ubl,
+    normalize_currency,
+    payment_import,
+)
+from invoices.models import Allocation, DocumentKind, Invoice, InvoiceStatus, Payment
+from invoices.selectors import invoice_status
+from payt.api_auth import TenantApiViewMixin
+from payt.api_base import ApiViewMixin, ErrorSerializer, TextXmlBodyParser, XmlBodyParser
+from payt.dates import days_past_due, local_today
+from payt.models import Organization
+from payt.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+from portal.models import PortalLink
+from portal.services import portal_url_for_invoice
+from portal.tokens import derive_token, hash_token, new_nonce
+
+
+def money_field(**kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs)
+
+
+def _currency(value: str) -> str:
+    try:
+        return normalize_currency(value)
+    except ValueError as error:
+        raise serializers.ValidationError(str(error)) from None
+
+
+def _document_date(value):
+    try:
+        check_document_date(value)
+    except ValueError as error:
+        raise serializers.ValidationError(str(error)) from None
+    return value
+
+
+# --- Serializers ----------------------------------------------------------------------
+
+
+class InvoiceSerializer(serializers.Serializer):
+    """An invoice or credit note as the API returns it. Amounts are strings with two decimals.
+
+    The context must hold ``today`` (the organisation's local date) and may
+    hold ``portal_urls``, a map from debtor id to the debtor's portal URL.
+    """
+
+    id = serializers.UUIDField()
+    number = serializers.CharField()
+    kind = serializers.ChoiceField(choices=DocumentKind.choices)
+    debtor = serializers.UUIDField(source="debtor_id")
+    issue_date = serializers.DateField()
+    due_date = serializers.DateField()
+    due_date_derived = serializers.BooleanField(
+        help_text="True when the due date is the issue date plus the payment term."
+    )
+    currency = serializers.CharField()
+    total_amount = money_field(help_text="Total including VAT; negative for a negative (credit) invoice.")
+    vat_amount = money_field()
+    open_amount = money_field(
+        help_text="Amount still owed. For a credit document: the part of its credit not yet allocated."
+    )
+    status = serializers.SerializerMethodField()
+    days_past_due = serializers.SerializerMethodField()
+    payment_reference = serializers.CharField()
+    preceding_number = serializers.CharField()
+    external_id = serializers.CharField()
+    source_format = serializers.CharField()
+    portal_url = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+
+    @extend_schema_field(serializers.ChoiceField(choices=InvoiceStatus.choices))
+    def get_status(self, invoice: Invoice) -> str:
+        return invoice_status(invoice, self.context["today"])
+
+    def get_days_past_due(self, invoice: Invoice) -> int:
+        if invoice.is_credit or invoice.open_amount <= 0:
+            return 0
+        return days_past_due(invoice.due_date, self.context["today"])
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_portal_url(self, invoice: Invoice) -> str:
+        debtor_url = self.context.get("portal_urls", {}).get(invoice.debtor_id)
+        if debtor_url is None:
+            return portal_url_for_invoice(invoice)
+        return f"{debtor_url}?invoice={invoice.pk}"
+
+
+class InvoiceCreateSerializer(serializers.Serializer):
+    """Fields of ``POST /api/v1/invoices/``.
+
+    A credit note is sent with kind credit_note and a positive total.
+    """
+
+    number = serializers.CharField(max_length=100)
+    external_id = serializers.CharField(max_length=100, required=False, default="", allow_blank=True)
+    debtor = serializers.UUIDField(help_text="Id of a debtor of this organisation.")
+    kind = serializers.ChoiceField(choices=DocumentKind.choices, default=DocumentKind.INVOICE)
+    issue_date = serializers.DateField()
+    due_date = serializers.DateField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Default: issue date plus the payment term.",
+    )
+    currency = serializers.CharField(max_length=20, default="EUR", help_text="ISO 4217 code.")
+    total_amount = money_field(min_value=Decimal("0"), help_text='Total including VAT, for example "1656.25".')
+    vat_amount = money_field(min_value=Decimal("0"), default=Decimal("0.00"))
+    payment_reference = serializers.CharField(max_length=40, required=False, default="", allow_blank=True)
+    preceding_number = serializers.CharField(
+        max_length=100,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="For a credit note: number of the invoice it corrects, to which the credit is allocated.",
+    )
+
+    def validate_debtor(self, value: uuid.UUID):
+        debtor = get_debtor_in_organization(value, self.context["organization"])
+        if debtor is None:
+            raise serializers.ValidationError(f"Debtor {value} not found; create it first with POST /api/v1/debtors/.")
+        return debtor
+
+    def validate_currency(self, value: str) -> str:
+        return _currency(value)
+
+    def validate_issue_date(self, value):
+        return _document_date(value)
+
+    def validate_due_date(self, value):
+        return _document_date(value) if value is not None else None
+
+    def validate(self, data: dict) -> dict:
+        try:
+            check_due_after_issue(data["issue_date"], data["due_date"])
+        except ValueError as error:
+            raise serializers.ValidationError({"due_date": str(error)}) from None
+        if data["vat_amount"] > data["total_amount"]:
+            raise serializers.ValidationError(
+                {
+                    "vat_amount": f"VAT {data['vat_amount']} exceeds the total "
+                    f"{data['total_amount']}; the total includes VAT."
+                }
+            )
+        return data
+
+
+class AllocationSerializer(serializers.Serializer):
+    invoice = serializers.UUIDField(source="invoice_id")
+    invoice_number = serializers.CharField(source="invoice.number")
+    amount = money_field()
+
+
+class PaymentSerializer(serializers.Serializer):
+    """A payment with the invoices it is allocated to. The rest stays unallocated on the debtor."""
+
+    id = serializers.UUIDField()
+    amount = money_field()
+    currency = serializers.CharField()
+    date = serializers.DateField(source="payment_date")
+    source = serializers.CharField()
+    reference = serializers.CharField()
+    external_id = serializers.CharField()
+    debtor = serializers.UUIDField(source="debtor_id", allow_null=True)
+    allocations = AllocationSerializer(many=True)
+    unallocated_amount = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+
+    @extend_schema_field(OpenApiTypes.DECIMAL)
+    def get_unallocated_amount(self, payment: Payment) -> str:
+        allocated = sum((allocation.amount for allocation in payment.allocations.all()), start=0)
+        return f"{payment.amount - payment.reversed_amount - allocated:.2f}"
+
+
+class PaymentCreateSerializer(serializers.Serializer):
+    """Fields of ``POST /api/v1/payments/``: name the invoice by exactly one of three keys."""
+
+    amount = money_field(min_value=Decimal("0.01"))
+    date = serializers.DateField(source="payment_date", help_text="Payment date (YYYY-MM-DD).")
+    currency = serializers.CharField(max_length=20, default="EUR", help_text="ISO 4217 code.")
+    invoice = serializers.UUIDField(source="invoice_id", required=False, default=None, help_text="Invoice id.")
+    invoice_number = serializers.CharField(max_length=100, required=False, default="")
+    payment_reference = serializers.CharField(
+        max_length=40,
+        required=False,
+        default="",
+        help_text="Payment reference; may select several invoices, paid oldest due first.",
+    )
+    reference = serializers.CharField(max_length=140, required=False, default="", allow_blank=True)
+    external_id = serializers.CharField(
+        max_length=100,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Your id of the payment; sending it again returns the first payment.",
+    )
+
+    # Input name and key in validated data of each way to name the invoice.
+    _TARGETS = {
+        "invoice": "invoice_id",
+        "invoice_number": "invoice_number",
+        "payment_reference": "payment_reference",
+    }
+
+    def validate_currency(self, value: str) -> str:
+        return _currency(value)
+
+    def validate_date(self, value):
+        return _document_date(value)
+
+    def validate(self, data: dict) -> dict:
+        named_by = [name for name, key in self._TARGETS.items() if data.get(key)]
+        if len(named_by) != 1:
+            message = "Name the invoice with exactly one of invoice, invoice_number or payment_reference."
+            raise serializers.ValidationError({name: message for name in (named_by or self._TARGETS)})
+        return data
+
+
+# --- Portal links of a page of invoices -----------------------------------------------
+
+
+def debtor_portal_urls(organization: Organization, debtor_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
+    """Return each debtor's portal URL, creating missing links, in two queries at most.
+
+    Same rules as ``portal.services.portal_link_ensure`` (the newest link that is
+    neither revoked nor expired), batched for a page of invoices.
+    """
+    # TODO: move into portal.services so that the portal owns its link rules.
+    now = timezone.now()
+    active = (
+        PortalLink.objects.for_organization(organization)
+        .filter(debtor_id__in=debtor_ids, revoked_at__isnull=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .order_by("debtor_id", "-created_at")
+        .distinct("debtor_id")
+    )
+    links = {link.debtor_id: link for link in active}
+    missing = [debtor_id for debtor_id in debtor_ids if debtor_id not in links]
+    if missing:
+        created = PortalLink.objects.bulk_create([_new_portal_link(organization, debtor_id) for debtor_id in missing])
+        links.update({link.debtor_id: link for link in created})
+    return {debtor_id: _portal_url(link) for debtor_id, link in links.items()}
+
+
+def _new_portal_link(organization: Organization, debtor_id: uuid.UUID) -> PortalLink:
+    link_id = uuid.uuid4()
+    nonce = new_nonce()
+    return PortalLink(
+        id=link_id,
+        organization_id=organization.pk,
+        debtor_id=debtor_id,
+        nonce=nonce,
+        token_hash=hash_token(derive_token(link_id, nonce)),
+    )
+
+
+def _portal_url(link: PortalLink) -> str:
+    return settings.BASE_URL + reverse("portal:home", kwargs={"token": derive_token(link.pk, link.nonce)})
+
+
+# --- Views ----------------------------------------------------------------------------
+
+
+class InvoiceViewSet(TenantApiViewMixin, ApiViewMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """Invoices and credit notes of the caller's organisation.
+
+    Register one as JSON, list them with filters, fetch one by id.
+    """
+
+    serializer_class = InvoiceSerializer
+    filterset_class = InvoiceFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Invoice.objects_unscoped.none()
+        # The stored source document can be megabytes per row and no response contains it.
+        invoices = Invoice.objects.for_organization(self.organization).defer("source_document")
+        return invoices.order_by("-issue_date", "number", "kind", "id")
+
+    def get_serializer_context(self) -> dict:
+        context = super().get_serializer_context()
+        if hasattr(self, "organization"):
+            context.update(organization=self.organization, today=local_today(self.organization))
+        return context
+
+    def list(self, request):
+        page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
+        context = self.get_serializer_context()
+        context["portal_urls"] = debtor_portal_urls(self.organization, {invoice.debtor_id for invoice in page})
+        return self.get_paginated_response(InvoiceSerializer(page, many=True, context=context).data)
+
+    @extend_schema(
+        request=InvoiceCreateSerializer,
+        responses={
+            201: InvoiceSerializer,
+            200: OpenApiResponse(InvoiceSerializer, description="The same invoice was sent before."),
+            400: ErrorSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="The number exists with other content."),
+        },
+    )
+    def create(self, request):
+        serializer = InvoiceCreateSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        invoice, created = invoice_import_json(organization=self.organization, **serializer.validated_data)
+        data = InvoiceSerializer(invoice, context=self.get_serializer_context()).data
+        return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class UblImportView(TenantApiViewMixin, ApiViewMixin, APIView):
+    """Import one UBL 2.1 Invoice or CreditNote (Peppol BIS Billing 3.0) sent as the body."""
+
+    parser_classes = [XmlBodyParser, TextXmlBodyParser]
+
+    @extend_schema(
+        request={"application/xml": OpenApiTypes.BINARY, "text/xml": OpenApiTypes.BINARY},
+        responses={
+            201: InvoiceSerializer,
+            200: OpenApiResponse(InvoiceSerializer, description="The same document was sent before."),
+            400: ErrorSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="The number exists with other content."),
+            413: ErrorSerializer,
+            415: ErrorSerializer,
+        },
+    )
+    def post(self, request):
+        content = request.data if isinstance(request.data, bytes) else b""
+        invoice, created = invoice_import_ubl(organization=self.organization, content=content)
+        context = {"today": local_today(self.organization)}
+        data = InvoiceSerializer(invoice, context=context).data
+        return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class PaymentViewSet(
+    TenantApiViewMixin,
+    ApiViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Payments received: record one against an invoice, list, fetch one with its allocations."""
+
+    serializer_class = PaymentSerializer
+    filterset_class = PaymentFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Payment.objects_unscoped.none()
+        allocations = (
+            Allocation.objects.for_organization(self.organization).select_related("invoice").order_by("created_at")
+        )
+        return (
+            Payment.objects.for_organization(self.organization)
+            .prefetch_related(Prefetch("allocations", queryset=allocations))
+            .order_by("-payment_date", "-created_at", "id")
+        )
+
+    @extend_schema(
+        request=PaymentCreateSerializer,
+        responses={
+            201: PaymentSerializer,
+            200: OpenApiResponse(PaymentSerializer, description="A payment with this external id exists."),
+            400: ErrorSerializer,
+            409: ErrorSerializer,
+        },
+    )
+    def create(self, request):
+        serializer = PaymentCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        payment, created = payment_import(organization=self.organization, **serializer.validated_data)
+        payment = self.get_queryset().get(pk=payment.pk)
+        return Response(
+            PaymentSerializer(payment).data,
+            status=status.HTTP_201_CREATED if created else status.HTTP_200_OK,
+        )

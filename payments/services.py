@@ -1,0 +1,509 @@
+"""Writes of Mollie payments: start a payment, apply what Mollie reports, refund.
+
+Mollie is the source of truth for a payment's state. Neither the redirect
+back to the portal nor the webhook body is trusted, because both only name a
+payment. That payment is fetched from the API and applied by
+``mollie_payment_apply`` under a row lock. Applying the same state twice
+changes nothing, so repeated and concurrent webhooks are safe.
+"""
+
+import datetime as dt
+import logging
+import re
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext, ngettext
+from mollie.api.error import Error as MollieError
+from mollie.api.error import NotFoundError, RequestError, ResponseError, ResponseHandlingError
+from mollie.api.objects.payment import Payment as RemotePayment
+from mollie.api.objects.refund import Refund as RemoteRefund
+from mollie.api.resources import PaymentRefunds
+from rest_framework import status as http_status
+
+from debtors.models import Debtor, TimelineKind
+from debtors.services import timeline_record
+from invoices.models import DocumentKind, Invoice, PaymentSource
+from invoices.services import payment_register, payment_reverse
+from payments import notifications
+from payments.models import MolliePayment, MolliePaymentLine, MolliePaymentStatus
+from payments.mollie_client import amount_from_payload, amount_payload, mollie_client, mollie_locale
+from payments.selectors import mollie_payment_by_mollie_id
+from payt.api_errors import DomainError
+from payt.dates import local_today
+from payt.money import format_amount, to_money
+from payt.tenancy import tenant_context
+from portal.services import portal_payment_return_url
+
+logger = logging.getLogger(__name__)
+
+MOLLIE_PAYMENT_ID_PATTERN = re.compile(r"^tr_\w{1,37}$")
+DESCRIPTION_MAX_LENGTH = 255
+
+# Statuses after which the debtor's checkout is over, one way or the other.
+FINISHED_STATUSES = frozenset(
+    {
+        MolliePaymentStatus.PAID,
+        MolliePaymentStatus.CANCELED,
+        MolliePaymentStatus.EXPIRED,
+        MolliePaymentStatus.FAILED,
+        MolliePaymentStatus.CREATE_FAILED,
+    }
+)
+
+
+# Starting a payment
+
+
+def mollie_payment_start(
+    *, debtor: Debtor, invoices: list[Invoice], language: str | None = None
+) -> MolliePayment:
+    """Create a Mollie payment for the open amounts of ``invoices``, with its checkout URL.
+
+    The amount is recomputed here from the invoices' open amounts. Our rows
+    are committed before Mollie is called, so that no invoice stays locked
+    during the HTTP call. The call carries our row's id as idempotency key,
+    so a retried call cannot create a second payment. When Mollie fails or
+    rejects the request, the row keeps status create_failed and DomainError
+    (mollie_unavailable) is raised.
+
+    Call it inside the debtor's tenant context.
+    """
+    mollie_payment, numbers = _mollie_payment_create(debtor=debtor, invoices=invoices)
+    request = _payment_request(mollie_payment, numbers, debtor, language)
+    try:
+        remote = mollie_client().payments.create(request, idempotency_key=str(mollie_payment.pk))
+    except MollieError as error:
+        MolliePayment.objects.filter(pk=mollie_payment.pk).update(
+            status=MolliePaymentStatus.CREATE_FAILED
+        )
+        # A rejected request (ResponseError) is our bug or configuration, not an outage.
+        level = logging.ERROR if isinstance(error, ResponseError) else logging.WARNING
+        logger.log(level, "Creating Mollie payment %s failed: %s", mollie_payment.pk, error)
+        raise DomainError(
+            gettext("The payment could not be started. Please try again in a few minutes."),
+            code="mollie_unavailable",
+            status_code=http_status.HTTP_502_BAD_GATEWAY,
+        ) from error
+
+    MolliePayment.objects.filter(pk=mollie_payment.pk).update(
+        mollie_id=remote.id, checkout_url=remote.checkout_url or "", status=remote.status
+    )
+    mollie_payment.refresh_from_db()
+    logger.info(
+        "Started Mollie payment %s (%s) for debtor %s", mollie_payment.pk, remote.id, debtor.pk
+    )
+    return mollie_payment
+
+
+@transaction.atomic
+def _mollie_payment_create(
+    *, debtor: Debtor, invoices: list[Invoice]
+) -> tuple[MolliePayment, list[str]]:
+    requested_ids = {invoice.pk for invoice in invoices}
+    if not requested_ids:
+        raise DomainError(
+            gettext("Choose at least one invoice to pay."), code="required", field="invoices"
+        )
+    locked = list(
+        Invoice.objects.filter(pk__in=requested_ids, debtor=debtor)
+        .select_for_update()
+        .order_by("due_date", "number")
+    )
+    if len(locked) != len(requested_ids):
+        raise DomainError(
+            gettext(
+                "One of the chosen invoices cannot be paid here. Reload the page and choose again."
+            ),
+            code="invalid_invoices",
+            field="invoices",
+        )
+    _check_payable(locked)
+
+    amount = to_money(sum((invoice.open_amount for invoice in locked), Decimal("0")))
+    mollie_payment = MolliePayment.objects.create(
+        organization_id=debtor.organization_id,
+        debtor=debtor,
+        amount=amount,
+        currency=locked[0].currency,
+        status=MolliePaymentStatus.OPEN,
+    )
+    MolliePaymentLine.objects.bulk_create(
+        MolliePaymentLine(
+            organization_id=debtor.organization_id,
+            mollie_payment=mollie_payment,
+            invoice=invoice,
+            amount=invoice.open_amount,
+        )
+        for invoice in locked
+    )
+    return mollie_payment, [invoice.number for invoice in locked]
+
+
+def _check_payable(invoices: list[Invoice]) -> None:
+    for invoice in invoices:
+        if (
+            invoice.kind != DocumentKind.INVOICE
+            or invoice.total_amount <= 0
+            or invoice.open_amount <= 0
+        ):
+            raise DomainError(
+                gettext("Invoice %(number)s has nothing left to pay.") % {"number": invoice.number},
+                code="not_payable",
+                field="invoices",
+            )
+    currencies = sorted({invoice.currency for invoice in invoices})
+    if len(currencies) > 1:
+        raise DomainError(
+            gettext(
+                "Invoices in %(currencies)s cannot be paid together. "
+                "Pay the invoices of each currency separately."
+            )
+            % {"currencies": ", ".join(currencies)},
+            code="mixed_currencies",
+            field="invoices",
+        )
+
+
+def _payment_request(
+    mollie_payment: MolliePayment, numbers: list[str], debtor: Debtor, language: str | None
+) -> dict:
+    description = ngettext("Invoice %(numbers)s", "Invoices %(numbers)s", len(numbers)) % {
+        "numbers": ", ".join(numbers)
+    }
+    if len(description) > DESCRIPTION_MAX_LENGTH:
+        description = description[: DESCRIPTION_MAX_LENGTH - 1] + "…"
+    return {
+        "amount": amount_payload(mollie_payment.amount, mollie_payment.currency),
+        "description": description,
+        "redirectUrl": portal_payment_return_url(
+            debtor=debtor, mollie_payment_id=mollie_payment.pk, language=language
+        ),
+        "webhookUrl": settings.BASE_URL + reverse("payments:mollie_webhook"),
+        "locale": mollie_locale(language or debtor.language, debtor.country),
+        "metadata": {
+            "organization_id": str(debtor.organization_id),
+            "mollie_payment_uuid": str(mollie_payment.pk),
+        },
+    }
+
+
+# Applying what Mollie reports
+
+
+def mollie_webhook_receive(*, mollie_id: str) -> None:
+    """Fetch the payment that a webhook call names and apply it.
+
+    An unknown or malformed id is logged and ignored, so that the caller gets
+    the same response for every id. Raises DomainError (mollie_unavailable)
+    when Mollie cannot be reached, so that the webhook gets an error response
+    and Mollie delivers it again.
+    """
+    if not MOLLIE_PAYMENT_ID_PATTERN.match(mollie_id):
+        logger.info("Ignored a Mollie webhook with an invalid payment id %r", mollie_id[:50])
+        return
+    mollie_payment = mollie_payment_by_mollie_id(mollie_id)
+    if mollie_payment is None:
+        logger.info("Ignored a Mollie webhook for unknown payment %s", mollie_id)
+        return
+    with tenant_context(mollie_payment.organization):
+        mollie_payment_sync(mollie_payment=mollie_payment)
+
+
+def mollie_payment_sync(*, mollie_payment: MolliePayment) -> MolliePayment:
+    """Fetch the payment from Mollie, apply its state and return the updated row."""
+    try:
+        remote = mollie_client().payments.get(mollie_payment.mollie_id)
+    except NotFoundError:
+        logger.error(
+            "Mollie has no payment %s (our payment %s); check the API key",
+            mollie_payment.mollie_id,
+            mollie_payment.pk,
+        )
+        return mollie_payment
+    except (RequestError, ResponseHandlingError, ResponseError) as error:
+        logger.warning("Fetching Mollie payment %s failed: %s", mollie_payment.mollie_id, error)
+        raise DomainError(
+            gettext("The payment status could not be read from Mollie."),
+            code="mollie_unavailable",
+            status_code=http_status.HTTP_503_SERVICE_UNAVAILABLE,
+        ) from error
+    return mollie_payment_apply(mollie_payment_id=mollie_payment.pk, remote=remote)
+
+
+@transaction.atomic
+def mollie_payment_apply(*, mollie_payment_id, remote: RemotePayment) -> MolliePayment:
+    """Apply a fetched Mollie payment to our row, its invoices and the debtor.
+
+    Runs under a lock on our row, so concurrent webhooks apply in turn:
+    - a newly paid payment is registered once, and the debtor gets a receipt;
+    - a new chargeback reopens the invoices by the amount not charged back before;
+    - a new refund is recorded and the debtor gets a refund e-mail. It reopens
+      nothing, because the creditor chose to return money that a credit note settles.
+    """
+    mollie_payment = (
+        MolliePayment.objects.select_for_update(of=("self",))
+        .select_related("debtor", "organization", "payment")
+        .get(pk=mollie_payment_id)
+    )
+    if not _remote_matches(mollie_payment, remote):
+        return mollie_payment
+
+    if mollie_payment.status != remote.status:
+        logger.info("Mollie payment %s: %s -> %s", remote.id, mollie_payment.status, remote.status)
+    mollie_payment.status = remote.status
+    created = _apply_paid(mollie_payment, remote)
+    charged_back = _apply_chargebacks(mollie_payment, remote)
+    _apply_refunds(mollie_payment, remote)
+    mollie_payment.save(
+        update_fields=[
+            "status",
+            "payment",
+            "refunded_amount",
+            "charged_back_amount",
+            "charged_back_at",
+            "updated_at",
+        ]
+    )
+
+    if created and charged_back == 0:
+        numbers = [line.invoice.number for line in mollie_payment.lines.select_related("invoice")]
+        notifications.receipt_send_on_commit(mollie_payment=mollie_payment, invoice_numbers=numbers)
+    return mollie_payment
+
+
+def _remote_matches(mollie_payment: MolliePayment, remote: RemotePayment) -> bool:
+    amount = remote.amount or {}
+    if remote.id != mollie_payment.mollie_id or amount.get("currency") != mollie_payment.currency:
+        logger.error(
+            "Mollie payment %s (%s) does not match our payment %s (%s, %s); nothing applied",
+            remote.id,
+            amount.get("currency"),
+            mollie_payment.pk,
+            mollie_payment.mollie_id,
+            mollie_payment.currency,
+        )
+        return False
+    return True
+
+
+def _apply_paid(mollie_payment: MolliePayment, remote: RemotePayment) -> bool:
+    """Register the Mollie payment as a payment of its invoices and return whether it is new."""
+    if not remote.is_paid() or mollie_payment.payment_id is not None:
+        return False
+
+    amount = amount_from_payload(remote.amount)
+    if amount != mollie_payment.amount:
+        logger.warning(
+            "Mollie payment %s paid %s, not the requested %s",
+            remote.id,
+            amount,
+            mollie_payment.amount,
+        )
+    organization = mollie_payment.organization
+    invoices = [line.invoice for line in mollie_payment.lines.select_related("invoice")]
+    payment, created = payment_register(
+        organization=organization,
+        amount=amount,
+        currency=mollie_payment.currency,
+        payment_date=_paid_date(remote, organization),
+        invoices=invoices,
+        debtor=mollie_payment.debtor,
+        source=PaymentSource.MOLLIE,
+        reference=remote.description or "",
+        external_id=remote.id,
+    )
+    mollie_payment.payment = payment
+    return created
+
+
+def _paid_date(remote: RemotePayment, organization) -> dt.date:
+    try:
+        paid_at = dt.datetime.fromisoformat(remote.paid_at)
+    except (TypeError, ValueError):
+        return local_today(organization)
+    return local_today(organization, paid_at)
+
+
+def _apply_chargebacks(mollie_payment: MolliePayment, remote: RemotePayment) -> Decimal:
+    """Reopen the invoices by the newly charged-back amount and return that amount."""
+    if remote.amount_chargedback is None:
+        return Decimal("0")
+    total = amount_from_payload(remote.amount_chargedback)
+    newly_charged_back = total - mollie_payment.charged_back_amount
+    money = f"{mollie_payment.currency} {format_amount(abs(newly_charged_back))}"
+    if newly_charged_back < 0:
+        # TODO: a reversed chargeback means the money came back; the payment
+        # is not re-allocated automatically, so a credit controller must do it.
+        logger.warning(
+            "Mollie payment %s: chargeback of %s reversed; re-allocate by hand", remote.id, money
+        )
+        _record_on_timeline(
+            mollie_payment,
+            "chargeback_reversed",
+            f"Chargeback reversed: {money} of Mollie payment {remote.id}. Re-allocate it by hand.",
+            newly_charged_back,
+        )
+        return Decimal("0")
+    if newly_charged_back == 0:
+        return Decimal("0")
+    if mollie_payment.payment is None:
+        logger.error("Mollie payment %s has a chargeback but no registered payment", remote.id)
+        return Decimal("0")
+
+    released = payment_reverse(
+        payment=mollie_payment.payment,
+        amount=newly_charged_back,
+        reason=f"Mollie chargeback on {remote.id}",
+    )
+    mollie_payment.charged_back_amount = total
+    mollie_payment.charged_back_at = mollie_payment.charged_back_at or timezone.now()
+    _record_on_timeline(
+        mollie_payment,
+        "chargeback",
+        f"Chargeback: {money} of Mollie payment {remote.id}. The invoices are open again.",
+        newly_charged_back,
+        released=released,
+    )
+    return newly_charged_back
+
+
+def _apply_refunds(mollie_payment: MolliePayment, remote: RemotePayment) -> None:
+    """Record the newly refunded amount and e-mail the debtor. Invoices stay as they are."""
+    if remote.amount_refunded is None:
+        return
+    total = amount_from_payload(remote.amount_refunded)
+    newly_refunded = total - mollie_payment.refunded_amount
+    if newly_refunded == 0:
+        return
+
+    mollie_payment.refunded_amount = total
+    money = f"{mollie_payment.currency} {format_amount(abs(newly_refunded))}"
+    if newly_refunded < 0:
+        summary = f"Refund of {money} on Mollie payment {remote.id} failed or was canceled"
+        _record_on_timeline(mollie_payment, "refund_failed", summary, newly_refunded)
+        return
+    summary = f"Refund: {money} of Mollie payment {remote.id}"
+    _record_on_timeline(mollie_payment, "refund", summary, newly_refunded)
+    notifications.refund_notice_send_on_commit(
+        mollie_payment=mollie_payment, refunded=newly_refunded
+    )
+
+
+def _record_on_timeline(
+    mollie_payment: MolliePayment, event: str, summary: str, amount: Decimal, **data
+) -> None:
+    lines = list(mollie_payment.lines.all())
+    timeline_record(
+        debtor=mollie_payment.debtor,
+        invoice=lines[0].invoice if len(lines) == 1 else None,
+        kind=TimelineKind.PAYMENT,
+        summary=summary,
+        data={
+            "event": event,
+            "mollie_id": mollie_payment.mollie_id,
+            "amount": format_amount(amount),
+            "currency": mollie_payment.currency,
+            **{key: format_amount(value) for key, value in data.items()},
+        },
+    )
+
+
+# Refunds
+
+
+def mollie_refund_create(
+    *, mollie_payment: MolliePayment, amount: Decimal, description: str = ""
+) -> RemoteRefund:
+    """Create a refund of ``amount`` at Mollie for a paid payment and return Mollie's refund.
+
+    An amount above what our records still count as refundable is rejected
+    (exceeds_refundable, 422) before anything is sent to Mollie. The refunded
+    total is recorded when Mollie's webhook reports it, not here.
+    """
+    amount = to_money(amount)
+    current = MolliePayment.objects.get(pk=mollie_payment.pk)
+    if amount <= 0:
+        raise DomainError(
+            f"Refund amount {format_amount(amount)} must be above zero.",
+            code="invalid_amount",
+            field="amount",
+            status_code=http_status.HTTP_422_UNPROCESSABLE_ENTITY,
+        )
+    if current.status != MolliePaymentStatus.PAID:
+        raise DomainError(
+            f"Mollie payment {current.mollie_id or current.pk} is {current.status}; "
+            "only a paid payment can be refunded.",
+            code="not_paid",
+            status_code=http_status.HTTP_422_UNPROCESSABLE_ENTITY,
+        )
+    refundable = current.refundable_amount
+    if amount > refundable:
+        raise DomainError(
+            f"Refund of {current.currency} {format_amount(amount)} exceeds the refundable amount "
+            f"{current.currency} {format_amount(refundable)} "
+            f"of Mollie payment {current.mollie_id or current.pk}.",
+            code="exceeds_refundable",
+            field="amount",
+            status_code=http_status.HTTP_422_UNPROCESSABLE_ENTITY,
+        )
+
+    client = mollie_client()
+    refunds = PaymentRefunds(client, RemotePayment({"id": current.mollie_id}, client))
+    request = {
+        "amount": amount_payload(amount, current.currency),
+        "description": description[:DESCRIPTION_MAX_LENGTH],
+    }
+    try:
+        refund = refunds.create(request)
+    except ResponseError as error:
+        logger.warning("Mollie rejected a refund on %s: %s", current.mollie_id, error)
+        raise _refund_rejected(error) from error
+    except MollieError as error:
+        logger.warning("Refund on Mollie payment %s failed: %s", current.mollie_id, error)
+        raise DomainError(
+            "Mollie could not be reached, so the refund was not created. Try again later.",
+            code="mollie_unavailable",
+            status_code=http_status.HTTP_502_BAD_GATEWAY,
+        ) from error
+
+    _record_refund_request(current, refund, amount, description)
+    return refund
+
+
+def _refund_rejected(error: ResponseError) -> DomainError:
+    """Return the error for a refund Mollie rejected: 422 for the request, 502 for our setup."""
+    if error.status == http_status.HTTP_422_UNPROCESSABLE_ENTITY:
+        code = "exceeds_refundable" if error.field == "amount" else "mollie_rejected"
+        status_code = http_status.HTTP_422_UNPROCESSABLE_ENTITY
+    else:
+        code, status_code = "mollie_rejected", http_status.HTTP_502_BAD_GATEWAY
+    return DomainError(
+        f"Mollie rejected the refund (HTTP {error.status}): {error}",
+        code=code,
+        field=error.field,
+        status_code=status_code,
+    )
+
+
+@transaction.atomic
+def _record_refund_request(
+    mollie_payment: MolliePayment, refund: RemoteRefund, amount: Decimal, description: str
+) -> None:
+    logger.info(
+        "Requested refund %s of %s on Mollie payment %s",
+        refund.id,
+        amount,
+        mollie_payment.mollie_id,
+    )
+    money = f"{mollie_payment.currency} {format_amount(amount)}"
+    reason = f": {description}" if description else ""
+    _record_on_timeline(
+        mollie_payment,
+        "refund_requested",
+        f"Refund of {money} requested at Mollie ({refund.id}){reason}",
+        amount,
+    )

@@ -1,0 +1,5 @@
+import sys
+
+from payt.devserver.cli import main
+
+sys.exit(main())
