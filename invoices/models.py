@@ -113,7 +113,9 @@ class PaymentSource(models.TextChoices):
 class Payment(TenantModel):
     """Money received from a debtor; allocated to invoices through Allocation rows."""
 
-    debtor = models.ForeignKey("debtors.Debtor", null=True, blank=True, on_delete=models.PROTECT, related_name="payments")
+    debtor = models.ForeignKey(
+        "debtors.Debtor", null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
+    )
     amount = money_field(_("amount"))
     # Money that went back to the payer (a chargeback or returned direct debit);
     # it no longer counts towards what the debtor paid.

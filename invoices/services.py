@@ -113,7 +113,10 @@ def _record_document_on_timeline(invoice: Invoice) -> None:
         debtor=invoice.debtor,
         invoice=invoice,
         kind=kind,
-        summary=f"{_kind_label(invoice.kind)} {invoice.number}: {invoice.currency} {format_amount(invoice.total_amount)}",
+        summary=(
+            f"{_kind_label(invoice.kind)} {invoice.number}: "
+            f"{invoice.currency} {format_amount(invoice.total_amount)}"
+        ),
         data={"due_date": invoice.due_date.isoformat()},
     )
 
@@ -246,7 +249,12 @@ def payment_register(
 
 def _lock_invoices(organization: Organization, invoices: list[Invoice]) -> list[Invoice]:
     ids = [invoice.pk for invoice in invoices]
-    locked = Invoice.objects.for_organization(organization).filter(pk__in=ids).select_for_update().select_related("debtor")
+    locked = (
+        Invoice.objects.for_organization(organization)
+        .filter(pk__in=ids)
+        .select_for_update()
+        .select_related("debtor")
+    )
     return sorted(locked, key=lambda invoice: (invoice.due_date, invoice.number))
 
 
@@ -258,7 +266,9 @@ def _allocate_payment(payment: Payment, invoices: list[Invoice]) -> None:
         if invoice.is_credit or invoice.currency != payment.currency or invoice.open_amount <= 0:
             continue
         amount = min(remaining, invoice.open_amount)
-        Allocation.objects.create(organization_id=payment.organization_id, invoice=invoice, payment=payment, amount=amount)
+        Allocation.objects.create(
+            organization_id=payment.organization_id, invoice=invoice, payment=payment, amount=amount
+        )
         remaining -= amount
         invoice_refresh_balance(invoice)
 

@@ -7,7 +7,8 @@ HTML page; the domain services raise ``DomainError`` for rejected input.
 
 import logging
 
-from django.core.exceptions import PermissionDenied, ValidationError as DjangoValidationError
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
@@ -36,7 +37,11 @@ def error_body(code: str, message: str, fields: dict | None = None) -> dict:
 
 def _flatten(detail) -> dict:
     if isinstance(detail, dict):
-        return {key: [str(item) for item in (value if isinstance(value, list) else [value])] for key, value in detail.items()}
+        fields = {}
+        for key, value in detail.items():
+            reasons = value if isinstance(value, list) else [value]
+            fields[key] = [str(reason) for reason in reasons]
+        return fields
     if isinstance(detail, list):
         return {"non_field_errors": [str(item) for item in detail]}
     return {"non_field_errors": [str(detail)]}

@@ -94,10 +94,11 @@ class TenantModel(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
 
+    # The first manager is Django's default manager, so the scoped one comes first.
     objects = TenantManager()
     # Unscoped on purpose: for lookups before a tenant is known, which
     # row-level security still limits to the row a lookup setting names.
-    objects_unscoped = models.Manager()
+    objects_unscoped = models.Manager()  # noqa: DJ012 (ruff reads a plain Manager() as a field)
 
     class Meta:
         abstract = True
@@ -158,6 +159,9 @@ class AuditEntry(TenantModel):
 
     class Meta:
         indexes = [models.Index(fields=["organization", "created_at"], name="audit_org_created")]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.target}"
 
 
 slug_validator = RegexValidator(r"^[a-z0-9][a-z0-9-]*$", _("Use lower-case letters, digits and hyphens."))

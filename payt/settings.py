@@ -159,7 +159,13 @@ CELERY_BEAT_SCHEDULE = {
         # and a repeated run creates nothing new.
         "schedule": 3600.0,
     },
+    "dunning-requeue-stale-messages": {
+        # Re-sends messages whose worker died after claiming them.
+        "task": "dunning.tasks.requeue_stale_messages",
+        "schedule": 300.0,
+    },
 }
+DUNNING_SEND_CLAIM_TIMEOUT_MINUTES = env_int("DUNNING_SEND_CLAIM_TIMEOUT_MINUTES", 15)
 DUNNING_LOCAL_START_HOUR = env_int("DUNNING_LOCAL_START_HOUR", 7)
 
 EMAIL_BACKEND = env_str(

@@ -2,7 +2,7 @@
 
 from django.db import migrations
 
-from payt.rls import enable_tenant_rls, lookup_match
+from payt.rls import enable_tenant_rls
 
 
 class Migration(migrations.Migration):

@@ -136,7 +136,10 @@ def test_aging_then_portal_payment(page, live_server, mollie_server, org_alfa, a
     for checkbox in page.locator('input[name="invoices"]').all():
         checkbox.uncheck()
     page.check(f"#pay-{paid.pk}")
-    page.locator("form.pay-form button[type=submit]").click()
+    with page.expect_response(lambda response: response.request.method == "POST") as pay:
+        page.locator("form.pay-form button[type=submit]").click()
+    pay_status = pay.value.status
+    assert pay_status == 302, f"The portal's pay POST returned {pay_status}, not a redirect to Mollie"
 
     page.wait_for_url(f"{mollie_server.url}/checkout/**")
     page.click("#status-paid")

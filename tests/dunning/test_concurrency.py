@@ -1,4 +1,4 @@
-"""Two workers at once: planning and sending stay exactly-once under real concurrency."""
+"""Four workers at once: the planner creates each action once and the sender sends a message once."""
 
 import datetime as dt
 import threading

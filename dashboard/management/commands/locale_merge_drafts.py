@@ -27,6 +27,7 @@ CONTEXT_SEPARATOR = "\x04"
 class Command(BaseCommand):
     help = (
         "Fill empty or fuzzy msgstr entries of the .po files from the translation drafts "
+        "and clear fuzzy entries that no draft covers "
         "(locale_drafts/<app>.json: {msgid: {language: text, or a list of plural forms}}; "
         "a message with a context has the key context + U+0004 + msgid). "
         "Existing translations are kept. Run makemessages before and compilemessages after."
@@ -87,6 +88,10 @@ class Command(BaseCommand):
             text = sources.get(key, {}).get(language)
             translation = _as_msgstr(entry, text)
             if translation is None:
+                # msgmerge guesses a fuzzy translation from a similar msgid, which
+                # is wrong for pairs such as "Open" (amount) and "Open" (status).
+                if entry.is_fuzzy:
+                    entry.set_translation({index: "" for index in entry.msgstr})
                 missing.append(key)
                 continue
             entry.set_translation(translation)

@@ -15,9 +15,9 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         organization = Organization.objects.filter(slug=options["organization"]).first()
         if organization is None:
-            raise CommandError(f"Organisation {options['organization']!r} not found; check the slug.")
+            raise CommandError(f"Organisation {options['organization']!r} not found; check the slug.") from None
         try:
             _, plain_key = api_key_create(organization=organization, name=options["name"])
         except ValidationError as error:
-            raise CommandError("; ".join(" ".join(msgs) for msgs in error.message_dict.values()))
+            raise CommandError("; ".join(" ".join(msgs) for msgs in error.message_dict.values())) from None
         self.stdout.write(plain_key)

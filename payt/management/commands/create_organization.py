@@ -26,5 +26,6 @@ class Command(BaseCommand):
                 payment_term_days=options["payment_term_days"],
             )
         except ValidationError as error:
-            raise CommandError("; ".join(f"{field}: {' '.join(msgs)}" for field, msgs in error.message_dict.items()))
+            reasons = [f"{field}: {' '.join(messages)}" for field, messages in error.message_dict.items()]
+            raise CommandError("; ".join(reasons)) from None
         self.stdout.write(f"Created organisation {organization.slug} ({organization.name}), id {organization.pk}")

@@ -17,11 +17,11 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         organization = Organization.objects.filter(slug=options["organization"]).first()
         if organization is None:
-            raise CommandError(f"Organisation {options['organization']!r} not found; check the slug.")
+            raise CommandError(f"Organisation {options['organization']!r} not found; check the slug.") from None
         try:
             user_create_in_organization(
                 organization=organization, email=options["email"], password=options["password"], role=options["role"]
             )
         except ValidationError as error:
-            raise CommandError(str(error))
+            raise CommandError(str(error)) from None
         self.stdout.write(f"User {options['email']} is {options['role']} in {organization.slug}")
