@@ -184,8 +184,9 @@ MOLLIE_API_KEY = env_str("MOLLIE_API_KEY", "test_localdevelopmentkey000000000000
 MOLLIE_API_ENDPOINT = env_str("MOLLIE_API_ENDPOINT", "http://127.0.0.1:8765" if (DEBUG or TESTING) else "https://api.mollie.com")
 PORTAL_TOKEN_SECRET = env_str("PORTAL_TOKEN_SECRET", SECRET_KEY)
 
-SESSION_COOKIE_SECURE = not (DEBUG or TESTING)
-CSRF_COOKIE_SECURE = not (DEBUG or TESTING)
+# Secure cookies by default outside development; set 0 only behind plain HTTP on a private network.
+SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not (DEBUG or TESTING))
+CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 
 LOGGING = {
     "version": 1,

@@ -47,7 +47,6 @@ def snapshot(organization) -> dict:
         }
 
 
-@pytest.mark.bench
 def test_load_demo_creates_data_once(db, capsys):
     call_command("load_demo")
     first_output = capsys.readouterr().out

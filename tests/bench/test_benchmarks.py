@@ -1,0 +1,113 @@
+"""Benchmarks on the real demo data; `make bench` runs them and rewrites docs/benchmarks.md.
+
+They assert only that the work was done, never a duration: timings vary with
+the machine, so they are recorded, not enforced.
+"""
+
+import datetime as dt
+import os
+import platform
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from django.contrib.auth.models import User
+from django.db import connection
+from django.test import Client
+
+from dunning.services import dunning_run
+from invoices.models import Invoice
+from invoices.ubl import parse_ubl
+from payt import demo
+from payt.dates import local_today
+from payt.tenancy import tenant_context
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+RESULTS_PATH = REPO_ROOT / "docs" / "benchmarks.md"
+PEPPOL_DIR = REPO_ROOT / "tests" / "fixtures" / "peppol"
+UBL_PARSE_ROUNDS = 200
+
+pytestmark = [pytest.mark.bench]
+
+
+def _timed(function):
+    started = time.perf_counter()
+    value = function()
+    return value, time.perf_counter() - started
+
+
+def _machine_description() -> str:
+    cpu = platform.processor() or platform.machine()
+    cpuinfo = Path("/proc/cpuinfo")
+    if cpuinfo.exists():
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        postgres = cursor.fetchone()[0]
+    return f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, PostgreSQL {postgres}"
+
+
+def _git_commit() -> str:
+    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True)
+    return result.stdout.strip() or "unknown"
+
+
+def _write_results(rows: list[tuple[str, str, str]]) -> None:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Written by `make bench` (tests/bench/test_benchmarks.py), on the demo data built",
+        "from `ar_ibm.csv` (2,466 invoices of 100 customers) and the nine Peppol examples.",
+        "Each figure is one wall-clock measurement; run it again to see the spread between runs.",
+        "",
+        f"- Date: {dt.date.today().isoformat()}, commit {_git_commit()}",  # noqa: DTZ011 (date of the record)
+        f"- Machine: {_machine_description()}",
+        "- Command: `make bench`",
+        "",
+        "| what | size | time |",
+        "| --- | --- | --- |",
+    ]
+    lines += [f"| {what} | {size} | {seconds} |" for what, size, seconds in rows]
+    RESULTS_PATH.write_text("\n".join(lines) + "\n")
+
+
+def test_benchmarks_on_demo_data(db):
+    rows = []
+
+    result, seconds = _timed(demo.demo_load)
+    rows.append(("load_demo on an empty database", f"{result.invoices:,} invoices", f"{seconds:.1f} s"))
+    assert result.invoices > 2466
+
+    organization = result.organization
+    with tenant_context(organization):
+        today = local_today(organization)
+        run, seconds = _timed(lambda: dunning_run(organization=organization, run_date=today))
+        open_invoices = Invoice.objects.filter(open_amount__gt=0).count()
+    rows.append(
+        ("dunning run (planning and grouping)", f"{open_invoices} open invoices, {len(run.message_ids)} messages",
+         f"{seconds * 1000:.0f} ms")
+    )
+    assert open_invoices > 0
+
+    client = Client()
+    client.force_login(User.objects.get(username=demo.DEMO_EMAIL))
+    response, seconds = _timed(lambda: client.get("/"))
+    rows.append(("dashboard home, first request", "demo organisation", f"{seconds * 1000:.0f} ms"))
+    assert response.status_code == 200
+
+    response, seconds = _timed(lambda: client.get("/invoices/?status=paid"))
+    rows.append(("invoice list, status paid, one page", "demo organisation", f"{seconds * 1000:.0f} ms"))
+    assert response.status_code == 200
+
+    documents = [path.read_bytes() for path in sorted(PEPPOL_DIR.glob("*.xml"))]
+    _, seconds = _timed(lambda: [parse_ubl(content) for _ in range(UBL_PARSE_ROUNDS) for content in documents])
+    parsed = UBL_PARSE_ROUNDS * len(documents)
+    rows.append(("UBL parse", f"{parsed:,} documents", f"{seconds / parsed * 1000:.2f} ms per document"))
+
+    _write_results(rows)
+    assert RESULTS_PATH.read_text().count("\n| ") == len(rows) + 2
+
