@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseRedirect
+from django.http import Http404, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -224,7 +224,7 @@ def language_switch(request):
     """
     form = LanguageForm(request.POST)
     if not form.is_valid():
-        raise Http404("The dashboard does not offer this language.")
+        return HttpResponseBadRequest(_("The dashboard speaks Dutch (nl) and English (en); choose one of those."))
     language = form.cleaned_data["language"]
     request.session[SESSION_LANGUAGE_KEY] = language
 

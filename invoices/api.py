@@ -77,7 +77,8 @@ class InvoiceSerializer(serializers.Serializer):
     total_amount = money_field(help_text="Total including VAT; negative for a negative (credit) invoice.")
     vat_amount = money_field()
     open_amount = money_field(
-        help_text="Amount still owed. For a credit document: the part of its credit not yet allocated."
+        source="balance",
+        help_text="Amount still owed; negative for the part of a credit document not yet allocated.",
     )
     status = serializers.SerializerMethodField()
     days_past_due = serializers.SerializerMethodField()

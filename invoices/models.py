@@ -102,6 +102,11 @@ class Invoice(TenantModel):
     def credit_amount(self):
         return abs(self.total_amount)
 
+    @property
+    def balance(self):
+        """What the debtor owes on this document: negative for credit not yet allocated."""
+        return -self.open_amount if self.is_credit else self.open_amount
+
 
 class PaymentSource(models.TextChoices):
     API = "api", _("API")

@@ -100,6 +100,8 @@ def invoice_register(
     _record_document_on_timeline(invoice)
     if invoice.is_credit and preceding_number:
         _allocate_credit_to_preceding(invoice)
+    elif not invoice.is_credit:
+        _allocate_waiting_credits(invoice)
     return invoice, True
 
 
@@ -134,6 +136,22 @@ def _allocate_credit_to_preceding(credit: Invoice) -> None:
     amount = min(credit.open_amount, target.open_amount)
     if amount > 0:
         credit_allocate(credit=credit, invoice=target, amount=amount)
+
+
+def _allocate_waiting_credits(invoice: Invoice) -> None:
+    """Apply credit documents that arrived before the invoice they correct."""
+    credits = (
+        Invoice.objects.for_organization(invoice.organization)
+        .filter(preceding_number=invoice.number, currency=invoice.currency, open_amount__gt=0)
+        .exclude(pk=invoice.pk)
+        .select_for_update()
+        .order_by("issue_date", "created_at")
+    )
+    for credit in credits:
+        if not credit.is_credit or invoice.open_amount <= 0:
+            continue
+        credit_allocate(credit=credit, invoice=invoice, amount=min(credit.open_amount, invoice.open_amount))
+        invoice.refresh_from_db(fields=["open_amount", "settlement_status"])
 
 
 @transaction.atomic

@@ -432,7 +432,7 @@ def _parse_preceding_numbers(root: etree._Element) -> tuple[str, ...]:
 
 
 def _parse_amount(element: etree._Element | None, field: str, currency: str) -> Decimal | None:
-    """Return the amount rounded half up to the cent, or None when ``element`` is None."""
+    """Return the amount as a Decimal with two places, or None when ``element`` is None."""
     if element is None:
         return None
 
@@ -465,6 +465,15 @@ def _parse_amount(element: etree._Element | None, field: str, currency: str) -> 
             f"cbc:DocumentCurrencyCode {currency!r}; "
             "the amount must be in the document currency.",
             "currency_mismatch",
+        )
+
+    # EN 16931 allows at most two decimals in document totals (rules BR-DEC-*),
+    # so a third significant decimal is an error, not something to round away.
+    if "." in raw and len(raw.split(".", 1)[1].rstrip("0")) > MONEY_DECIMAL_PLACES:
+        raise UblError(
+            field,
+            f"amount {_shorten(raw)} has more than {MONEY_DECIMAL_PLACES} decimals; "
+            "send the amount rounded to the cent.",
         )
 
     # Amounts must fit the money columns (MONEY_MAX_DIGITS digits, two of them decimals).

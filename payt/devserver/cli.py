@@ -120,9 +120,12 @@ def command_test(args: Sequence[str]) -> int:
 
 def command_services(args: Sequence[str]) -> int:
     with services() as env:
-        lines = [f"export {name}={shlex.quote(env[name])}"
-                 for name in ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL",
-                              "CELERY_RESULT_BACKEND")]
+        # The web settings too, so that manage.py in that shell builds the same
+        # portal links as `make run` (same PORT and BASE_URL) and accepts DEBUG's key.
+        env = web_env(env)
+        names = ("DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "CELERY_RESULT_BACKEND",
+                 "DEBUG", "PORT", "BASE_URL", "MOLLIE_API_ENDPOINT")
+        lines = [f"export {name}={shlex.quote(env[name])}" for name in names]
         write_banner("\n".join(lines))
         logger.info("Services are running; press Ctrl-C to stop them.")
         with contextlib.suppress(KeyboardInterrupt):

@@ -100,7 +100,7 @@ def test_dutch_amounts_use_dutch_separators(alice_client, seeded_alfa, monkeypat
 def test_only_dutch_and_english_offered(alice_client, language):
     response = alice_client.post(reverse("dashboard:language"), {"language": language})
 
-    assert response.status_code == 404
+    assert response.status_code == 400
     assert SESSION_LANGUAGE_KEY not in alice_client.session
 
 

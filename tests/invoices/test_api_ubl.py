@@ -45,7 +45,7 @@ def test_peppol_examples_in_order(alfa_api, org_alfa):
     assert negative.json()["number"] == "Correction1"
     assert negative.json()["total_amount"] == "-1656.25"
     # Snippet1 is fully credited already: the correction stays unallocated.
-    assert negative.json()["open_amount"] == "1656.25"
+    assert negative.json()["open_amount"] == "-1656.25"
     assert fetch_invoice(alfa_api, invoice["id"])["open_amount"] == "0.00"
     with tenant_context(org_alfa):
         assert not Allocation.objects.filter(credit_document_id=negative.json()["id"]).exists()
@@ -104,12 +104,14 @@ def test_ubl_stores_exact_bytes(alfa_api, org_alfa):
 def test_credit_note_before_its_invoice(alfa_api):
     credit = post_ubl(alfa_api, peppol_file("base-creditnote-correction.xml"))
     assert credit.status_code == 201
-    assert credit.json()["open_amount"] == "1656.25"
+    assert credit.json()["open_amount"] == "-1656.25"
     assert credit.json()["preceding_number"] == "Snippet1"
 
     invoice = post_ubl(alfa_api, peppol_file("base-example.xml"))
     assert invoice.status_code == 201
-    assert invoice.json()["open_amount"] == "1656.25"
+    assert invoice.json()["open_amount"] == "0.00"
+    assert invoice.json()["status"] == "credited"
+    assert fetch_invoice(alfa_api, credit.json()["id"])["open_amount"] == "0.00"
 
 
 def test_credit_note_spread_over_references(alfa_api, org_alfa, make_invoice):

@@ -76,6 +76,9 @@ def test_load_demo_creates_data_once(db, capsys):
         disputed = Invoice.objects.filter(status_condition(InvoiceStatus.DISPUTED, today))
 
         assert ubl == PEPPOL_IMPORTED
+        snippet = Invoice.objects.get(kind=DocumentKind.INVOICE, number="Snippet1")
+        assert snippet.total_amount == Decimal("1656.25")
+        assert snippet.open_amount == Decimal("0.00")
         assert csv_invoices.count() == CSV_ROWS
         assert Invoice.objects.count() == CSV_ROWS + len(PEPPOL_IMPORTED)
         assert Debtor.objects.filter(external_id__gt="").count() == 100
