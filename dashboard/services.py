@@ -69,7 +69,7 @@ def question_answer(*, question: Question, answer: str, user: User) -> Question:
             invoice=question.invoice,
             kind=TimelineKind.ANSWER,
             summary=f"Answer to question: {answer}",
-            data={"question_id": str(question.pk), "answered_by": user.get_username()},
+            data={"question_id": str(question.pk), "answered_by": user.get_username(), "text": answer},
             occurred_at=answered_at,
         )
         audit_record(

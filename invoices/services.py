@@ -119,7 +119,12 @@ def _record_document_on_timeline(invoice: Invoice) -> None:
             f"{_kind_label(invoice.kind)} {invoice.number}: "
             f"{invoice.currency} {format_amount(invoice.total_amount)}"
         ),
-        data={"due_date": invoice.due_date.isoformat()},
+        data={
+            "number": invoice.number,
+            "amount": format_amount(invoice.total_amount),
+            "currency": invoice.currency,
+            "due_date": invoice.due_date.isoformat(),
+        },
     )
 
 
@@ -260,7 +265,13 @@ def payment_register(
             invoice=locked[0] if len(locked) == 1 else None,
             kind=TimelineKind.PAYMENT,
             summary=f"Payment received: {payment.currency} {format_amount(amount)}",
-            data={"payment_id": str(payment.pk), "source": source, "invoices": [i.number for i in locked]},
+            data={
+                "payment_id": str(payment.pk),
+                "source": source,
+                "invoices": [invoice.number for invoice in locked],
+                "amount": format_amount(amount),
+                "currency": payment.currency,
+            },
         )
     return payment, True
 

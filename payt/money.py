@@ -24,3 +24,19 @@ def to_money(value: Decimal | int | str) -> Decimal:
 def format_amount(value: Decimal) -> str:
     """Format as the API and Mollie expect: a string with exactly two decimals."""
     return f"{to_money(value):.2f}"
+
+
+CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
+
+
+def format_money_localized(value: Decimal, currency: str) -> str:
+    """Format for people: currency symbol and the active language's separators.
+
+    For example ``€ 1,234.50`` in English and ``€ 1.234,50`` in Dutch, with a
+    no-break space after the symbol.
+    """
+    from django.utils import formats
+
+    number = formats.number_format(to_money(value), decimal_pos=2, use_l10n=True, force_grouping=True)
+    symbol = CURRENCY_SYMBOLS.get(currency, currency)
+    return f"{symbol}\N{NO-BREAK SPACE}{number}"

@@ -96,6 +96,6 @@ def question_ask(*, debtor: Debtor, text: str, invoice: Invoice | None = None) -
         invoice=invoice,
         kind=TimelineKind.QUESTION,
         summary=f"Question{subject} from the portal: {text[:TIMELINE_QUESTION_EXCERPT]}",
-        data={"question_id": str(question.pk)},
+        data={"question_id": str(question.pk), "text": text[:TIMELINE_QUESTION_EXCERPT]},
     )
     return question

@@ -4,30 +4,26 @@ from decimal import Decimal
 
 from django import template
 from django.conf import settings
-from django.utils import formats, translation
+from django.utils import translation
 
+from debtors.timeline import describe_event
 from invoices.models import InvoiceStatus
-from payt.money import to_money
+from payt.money import format_money_localized
 
 register = template.Library()
 
-CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
+@register.filter
+def money(value: Decimal | None, currency: str = "EUR") -> str:
+    """Format an amount for display (see ``format_money_localized``); an empty value shows as a dash."""
+    if value is None or value == "":
+        return "–"
+    return format_money_localized(value, currency)
 
 
 @register.filter
-def money(value: Decimal | None, currency: str = "EUR") -> str:
-    """Format an amount with its currency symbol and the active language's separators.
-
-    For example ``€ 1,234.50`` in English and ``€ 1.234,50`` in Dutch, with a
-    no-break space after the symbol; an empty value shows as a dash.
-    """
-    if value is None or value == "":
-        return "–"
-    number = formats.number_format(
-        to_money(value), decimal_pos=2, use_l10n=True, force_grouping=True
-    )
-    symbol = CURRENCY_SYMBOLS.get(currency, currency)
-    return f"{symbol}\N{NO-BREAK SPACE}{number}"
+def timeline_text(event) -> str:
+    """The timeline event's text in the active language."""
+    return describe_event(event)
 
 
 @register.simple_tag

@@ -1,0 +1,79 @@
+"""Timeline text in the reader's language.
+
+Services store each event's facts in ``TimelineEvent.data`` and an English
+``summary``; pages call ``describe_event`` so a Dutch dashboard shows Dutch
+text and local number formats. Events without the needed facts fall back
+to the stored summary.
+"""
+
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+from debtors.models import TimelineEvent, TimelineKind
+from payt.money import format_money_localized
+
+EXCERPT_LENGTH = 200
+
+
+def _money_from(data: dict) -> str | None:
+    try:
+        return format_money_localized(Decimal(data["amount"]), data.get("currency", "EUR"))
+    except (KeyError, TypeError, InvalidOperation):
+        return None
+
+
+def _excerpt(text: str) -> str:
+    return text if len(text) <= EXCERPT_LENGTH else text[:EXCERPT_LENGTH] + "…"
+
+
+def _describe_document(event: TimelineEvent, money: str | None) -> str | None:
+    number = event.data.get("number")
+    if number is None or money is None:
+        return None
+    if event.kind == TimelineKind.CREDIT_NOTE:
+        return _("Credit note %(number)s: %(amount)s") % {"number": number, "amount": money}
+    return _("Invoice %(number)s: %(amount)s") % {"number": number, "amount": money}
+
+
+def _describe_payment(event: TimelineEvent, money: str | None) -> str | None:
+    if money is None:
+        return None
+    texts = {
+        None: _("Payment received: %(amount)s"),
+        "chargeback": _("Chargeback: %(amount)s; the invoices are open again."),
+        "refund": _("Refund: %(amount)s"),
+    }
+    text = texts.get(event.data.get("event"))
+    return text % {"amount": money} if text else None
+
+
+def _describe_message(event: TimelineEvent) -> str | None:
+    from dunning.models import StepTemplate
+
+    template = event.data.get("template")
+    invoices = event.data.get("invoices")
+    if template not in StepTemplate.values or not invoices:
+        return None
+    return _("%(step)s sent for %(invoices)s") % {
+        "step": StepTemplate(template).label,
+        "invoices": ", ".join(invoices),
+    }
+
+
+def describe_event(event: TimelineEvent) -> str:
+    """Return the event's text in the active language, or its stored summary."""
+    data = event.data or {}
+    money = _money_from(data)
+    text = None
+    if event.kind in (TimelineKind.INVOICE, TimelineKind.CREDIT_NOTE):
+        text = _describe_document(event, money)
+    elif event.kind == TimelineKind.PAYMENT:
+        text = _describe_payment(event, money)
+    elif event.kind == TimelineKind.MESSAGE:
+        text = _describe_message(event)
+    elif event.kind == TimelineKind.QUESTION and "text" in data:
+        text = _("Question from the portal: %(text)s") % {"text": _excerpt(data["text"])}
+    elif event.kind == TimelineKind.ANSWER and "text" in data:
+        text = _("Answer: %(text)s") % {"text": _excerpt(data["text"])}
+    return text or event.summary
