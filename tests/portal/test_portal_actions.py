@@ -30,7 +30,7 @@ def test_question_recorded_on_timeline(client, alfa_debtor):
     assert question.status == QuestionStatus.OPEN
     assert question.text == "Is the VAT rate on line 2 right?"
     assert event.invoice_id == invoice.pk
-    assert event.data == {"question_id": str(question.pk)}
+    assert event.data == {"question_id": str(question.pk), "text": "Is the VAT rate on line 2 right?"}
 
 
 def test_question_confirmation_and_listing(client, alfa_debtor):
