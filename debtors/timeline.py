@@ -74,6 +74,8 @@ def describe_event(event: TimelineEvent) -> str:
         text = _describe_message(event)
     elif event.kind == TimelineKind.QUESTION and "text" in data:
         text = _("Question from the portal: %(text)s") % {"text": _excerpt(data["text"])}
+    elif event.kind == TimelineKind.NOTE and data.get("event") == "disputed" and "text" in data:
+        text = _("Invoice %(number)s disputed: %(text)s") % {"number": data.get("number", ""), "text": data["text"]}
     elif event.kind == TimelineKind.ANSWER and "text" in data:
         text = _("Answer: %(text)s") % {"text": _excerpt(data["text"])}
     return text or event.summary

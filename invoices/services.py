@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
+from django.utils import timezone
 from rest_framework import status
 
 from debtors.models import Debtor, TimelineKind
@@ -187,6 +188,24 @@ def _check_allocation(*, invoice: Invoice, amount: Decimal, available: Decimal, 
             code="over_allocation",
             field="amount",
         )
+
+
+@transaction.atomic
+def invoice_mark_disputed(*, invoice: Invoice, reason: str, disputed_at: dt.datetime | None = None) -> None:
+    """Mark an invoice disputed: dunning skips it until the dispute is resolved."""
+    disputed_at = disputed_at or timezone.now()
+    updated = Invoice.objects.filter(pk=invoice.pk, disputed_at__isnull=True).update(disputed_at=disputed_at)
+    if not updated:
+        return
+    invoice.disputed_at = disputed_at
+    timeline_record(
+        debtor=invoice.debtor,
+        invoice=invoice,
+        kind=TimelineKind.NOTE,
+        summary=f"Invoice {invoice.number} disputed: {reason}",
+        data={"number": invoice.number, "event": "disputed", "text": reason},
+        occurred_at=disputed_at,
+    )
 
 
 def invoice_refresh_balance(invoice: Invoice) -> None:

@@ -48,7 +48,7 @@ from debtors.services import debtor_create
 from invoices.imports import invoice_import_ubl
 from invoices.models import Invoice, InvoiceStatus, Payment, PaymentSource, SourceFormat
 from invoices.selectors import status_condition
-from invoices.services import invoice_register, payment_register
+from invoices.services import invoice_mark_disputed, invoice_register, payment_register
 from payt.api_errors import DomainError
 from payt.dates import local_today
 from payt.models import Membership, Organization, Role
@@ -263,11 +263,13 @@ def _load_payment_history(organization: Organization, today: dt.date) -> None:
         elif row.disputed:
             disputed_ids.append(invoice.pk)
 
-    # NOTE: no service marks a dispute yet, so the builder sets the field.
     # The CSV does not record when a dispute began, so the due date is used.
-    for invoice in Invoice.objects.filter(pk__in=disputed_ids):
-        invoice.disputed_at = _local_datetime(organization, invoice.due_date, INVOICE_EVENT_HOUR)
-        invoice.save(update_fields=["disputed_at"])
+    for invoice in Invoice.objects.filter(pk__in=disputed_ids).select_related("debtor"):
+        invoice_mark_disputed(
+            invoice=invoice,
+            reason="Disputed in the imported payment history",
+            disputed_at=_local_datetime(organization, invoice.due_date, INVOICE_EVENT_HOUR),
+        )
 
 
 def _create_debtors(organization: Organization, rows: list[CsvInvoice]) -> dict[str, Debtor]:
