@@ -3,10 +3,7 @@
 import uuid
 from decimal import Decimal
 
-from django.conf import settings
-from django.db.models import Prefetch, Q
-from django.urls import reverse
-from django.utils import timezone
+from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
@@ -28,11 +25,8 @@ from invoices.selectors import invoice_status
 from payt.api_auth import TenantApiViewMixin
 from payt.api_base import ApiViewMixin, ErrorSerializer, TextXmlBodyParser, XmlBodyParser
 from payt.dates import days_past_due, local_today
-from payt.models import Organization
 from payt.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
-from portal.models import PortalLink
-from portal.services import portal_url_for_invoice
-from portal.tokens import derive_token, hash_token, new_nonce
+from portal.services import portal_url_for_invoice, portal_urls_for_debtors
 
 
 def money_field(**kwargs) -> serializers.DecimalField:
@@ -236,48 +230,6 @@ class PaymentCreateSerializer(serializers.Serializer):
         return data
 
 
-# --- Portal links of a page of invoices -----------------------------------------------
-
-
-def debtor_portal_urls(organization: Organization, debtor_ids: set[uuid.UUID]) -> dict[uuid.UUID, str]:
-    """Return each debtor's portal URL, creating missing links, in two queries at most.
-
-    Same rules as ``portal.services.portal_link_ensure`` (the newest link that is
-    neither revoked nor expired), batched for a page of invoices.
-    """
-    # TODO: move into portal.services so that the portal owns its link rules.
-    now = timezone.now()
-    active = (
-        PortalLink.objects.for_organization(organization)
-        .filter(debtor_id__in=debtor_ids, revoked_at__isnull=True)
-        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
-        .order_by("debtor_id", "-created_at")
-        .distinct("debtor_id")
-    )
-    links = {link.debtor_id: link for link in active}
-    missing = [debtor_id for debtor_id in debtor_ids if debtor_id not in links]
-    if missing:
-        created = PortalLink.objects.bulk_create([_new_portal_link(organization, debtor_id) for debtor_id in missing])
-        links.update({link.debtor_id: link for link in created})
-    return {debtor_id: _portal_url(link) for debtor_id, link in links.items()}
-
-
-def _new_portal_link(organization: Organization, debtor_id: uuid.UUID) -> PortalLink:
-    link_id = uuid.uuid4()
-    nonce = new_nonce()
-    return PortalLink(
-        id=link_id,
-        organization_id=organization.pk,
-        debtor_id=debtor_id,
-        nonce=nonce,
-        token_hash=hash_token(derive_token(link_id, nonce)),
-    )
-
-
-def _portal_url(link: PortalLink) -> str:
-    return settings.BASE_URL + reverse("portal:home", kwargs={"token": derive_token(link.pk, link.nonce)})
-
-
 # --- Views ----------------------------------------------------------------------------
 
 
@@ -306,7 +258,8 @@ class InvoiceViewSet(TenantApiViewMixin, ApiViewMixin, mixins.RetrieveModelMixin
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
         context = self.get_serializer_context()
-        context["portal_urls"] = debtor_portal_urls(self.organization, {invoice.debtor_id for invoice in page})
+        debtor_ids = {invoice.debtor_id for invoice in page}
+        context["portal_urls"] = portal_urls_for_debtors(organization_id=self.organization.pk, debtor_ids=debtor_ids)
         return self.get_paginated_response(InvoiceSerializer(page, many=True, context=context).data)
 
     @extend_schema(

@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -20,34 +21,59 @@ QUESTION_MAX_LENGTH = 4000
 TIMELINE_QUESTION_EXCERPT = 200
 
 
-def _active_link(debtor: Debtor) -> PortalLink | None:
+def _active_links(organization_id, debtor_ids) -> dict:
+    """Return each debtor's newest link that is neither revoked nor expired, in one query."""
     now = timezone.now()
-    links = PortalLink.objects.filter(debtor=debtor, revoked_at__isnull=True).order_by("-created_at")
-    for link in links:
-        if link.expires_at is None or link.expires_at > now:
-            return link
-    return None
+    links = (
+        PortalLink.objects.filter(organization_id=organization_id, debtor_id__in=debtor_ids, revoked_at__isnull=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .order_by("debtor_id", "-created_at")
+        .distinct("debtor_id")
+    )
+    return {link.debtor_id: link for link in links}
 
 
-@transaction.atomic
-def portal_link_ensure(*, debtor: Debtor) -> tuple[PortalLink, str]:
-    """Return the debtor's active portal link and its token, creating one if needed."""
-    link = _active_link(debtor)
-    if link is not None:
-        return link, derive_token(link.pk, link.nonce)
-
+def _new_link(organization_id, debtor_id) -> PortalLink:
     link_id = uuid.uuid4()
     nonce = new_nonce()
-    token = derive_token(link_id, nonce)
-    link = PortalLink.objects.create(
-        id=link_id, organization_id=debtor.organization_id, debtor=debtor, nonce=nonce, token_hash=hash_token(token)
+    return PortalLink(
+        id=link_id,
+        organization_id=organization_id,
+        debtor_id=debtor_id,
+        nonce=nonce,
+        token_hash=hash_token(derive_token(link_id, nonce)),
     )
-    return link, token
+
+
+def _url_of(link: PortalLink) -> str:
+    return settings.BASE_URL + reverse("portal:home", kwargs={"token": derive_token(link.pk, link.nonce)})
+
+
+def portal_links_ensure(*, organization_id, debtor_ids) -> dict:
+    """Return ``{debtor_id: link}`` with an active link for every debtor, creating missing ones in one insert."""
+    links = _active_links(organization_id, set(debtor_ids))
+    missing = [debtor_id for debtor_id in set(debtor_ids) if debtor_id not in links]
+    if missing:
+        created = PortalLink.objects.bulk_create([_new_link(organization_id, debtor_id) for debtor_id in missing])
+        links.update({link.debtor_id: link for link in created})
+    return links
+
+
+def portal_link_ensure(*, debtor: Debtor) -> tuple[PortalLink, str]:
+    """Return the debtor's active portal link and its token, creating one if needed."""
+    link = portal_links_ensure(organization_id=debtor.organization_id, debtor_ids=[debtor.pk])[debtor.pk]
+    return link, derive_token(link.pk, link.nonce)
+
+
+def portal_urls_for_debtors(*, organization_id, debtor_ids) -> dict:
+    """Return ``{debtor_id: portal URL}`` for a page of debtors in two queries at most."""
+    links = portal_links_ensure(organization_id=organization_id, debtor_ids=debtor_ids)
+    return {debtor_id: _url_of(link) for debtor_id, link in links.items()}
 
 
 def portal_url_for_debtor(debtor: Debtor) -> str:
-    _, token = portal_link_ensure(debtor=debtor)
-    return settings.BASE_URL + reverse("portal:home", kwargs={"token": token})
+    link, _ = portal_link_ensure(debtor=debtor)
+    return _url_of(link)
 
 
 def portal_url_for_invoice(invoice) -> str:
