@@ -17,14 +17,25 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from payments.models import MolliePayment
-from payt.money import format_amount
+from payt.money import format_money_localized
 
 logger = logging.getLogger(__name__)
 
 
-def receipt_send_on_commit(*, mollie_payment: MolliePayment, invoice_numbers: list[str]) -> None:
-    """Send the debtor a receipt for a paid Mollie payment once the transaction commits."""
-    context = {"invoice_numbers": invoice_numbers}
+def receipt_send_on_commit(
+    *, mollie_payment: MolliePayment, invoice_numbers: list[str], unallocated: Decimal = Decimal("0")
+) -> None:
+    """Send the debtor a receipt for a paid Mollie payment once the transaction commits.
+
+    ``unallocated`` is the part that settled no invoice (they were already paid);
+    the receipt says it is kept as credit on the debtor's account.
+    """
+    context = {
+        "invoice_numbers": invoice_numbers,
+        "unallocated": (lambda: format_money_localized(unallocated, mollie_payment.currency))
+        if unallocated > 0
+        else None,
+    }
     message = _build(
         mollie_payment, "payments/emails/payment_receipt.txt", context, _receipt_subject
     )
@@ -35,7 +46,7 @@ def receipt_send_on_commit(*, mollie_payment: MolliePayment, invoice_numbers: li
 def refund_notice_send_on_commit(*, mollie_payment: MolliePayment, refunded: Decimal) -> None:
     """Tell the debtor that ``refunded`` of their payment was refunded, after the commit."""
     context = {
-        "refunded": f"{mollie_payment.currency} {format_amount(refunded)}",
+        "refunded": lambda: format_money_localized(refunded, mollie_payment.currency),
         "fully_refunded": mollie_payment.refunded_amount >= mollie_payment.amount,
     }
     message = _build(mollie_payment, "payments/emails/refund_notice.txt", context, _refund_subject)
@@ -52,7 +63,8 @@ def _refund_subject(mollie_payment: MolliePayment) -> str:
 
 
 def _amount(mollie_payment: MolliePayment) -> str:
-    return f"{mollie_payment.currency} {format_amount(mollie_payment.amount)}"
+    """Format the amount in the active language, for example € 60,30 in Dutch."""
+    return format_money_localized(mollie_payment.amount, mollie_payment.currency)
 
 
 def _build(
@@ -68,14 +80,16 @@ def _build(
         return None
 
     organization = mollie_payment.organization
-    context = {
-        "debtor_name": debtor.name,
-        "organization_name": organization.name,
-        "amount": _amount(mollie_payment),
-        "mollie_id": mollie_payment.mollie_id,
-        **extra,
-    }
     with translation.override(debtor.language):
+        # Amounts are formatted here, inside the debtor's language; callables in
+        # ``extra`` are formatted the same way.
+        context = {
+            "debtor_name": debtor.name,
+            "organization_name": organization.name,
+            "amount": _amount(mollie_payment),
+            "mollie_id": mollie_payment.mollie_id,
+            **{key: value() if callable(value) else value for key, value in extra.items()},
+        }
         subject = subject_of(mollie_payment)
         body = render_to_string(template, context)
     reply_to = [organization.email] if organization.email else None

@@ -42,6 +42,8 @@ logger = logging.getLogger(__name__)
 
 MOLLIE_PAYMENT_ID_PATTERN = re.compile(r"^tr_\w{1,37}$")
 DESCRIPTION_MAX_LENGTH = 255
+# An open checkout younger than this is offered again instead of starting a second payment.
+OPEN_PAYMENT_REUSE_WINDOW = dt.timedelta(minutes=30)
 
 # Statuses after which the debtor's checkout is over, one way or the other.
 FINISHED_STATUSES = frozenset(
@@ -70,8 +72,17 @@ def mollie_payment_start(
     rejects the request, the row keeps status create_failed and DomainError
     (mollie_unavailable) is raised.
 
+    A payment started for the same invoices and amount a short while ago
+    that Mollie still reports as open is returned instead of a new one, so a
+    debtor who clicks "pay" in two tabs cannot pay the same invoice twice.
+
     Call it inside the debtor's tenant context.
     """
+    reusable = _reusable_open_payment(debtor=debtor, invoices=invoices)
+    if reusable is not None:
+        logger.info("Reusing open Mollie payment %s for debtor %s", reusable.mollie_id, debtor.pk)
+        return reusable
+
     mollie_payment, numbers = _mollie_payment_create(debtor=debtor, invoices=invoices)
     request = _payment_request(mollie_payment, numbers, debtor, language)
     try:
@@ -97,6 +108,31 @@ def mollie_payment_start(
         "Started Mollie payment %s (%s) for debtor %s", mollie_payment.pk, remote.id, debtor.pk
     )
     return mollie_payment
+
+
+def _reusable_open_payment(*, debtor: Debtor, invoices: list[Invoice]) -> MolliePayment | None:
+    """Return a recent open payment for exactly these invoices and their current open amounts."""
+    since = timezone.now() - OPEN_PAYMENT_REUSE_WINDOW
+    wanted = {invoice.pk: invoice.open_amount for invoice in invoices}
+    candidates = (
+        MolliePayment.objects.filter(
+            debtor=debtor, status=MolliePaymentStatus.OPEN, mollie_id__isnull=False, created_at__gte=since
+        )
+        .exclude(checkout_url="")
+        .prefetch_related("lines")
+        .order_by("-created_at")
+    )
+    for candidate in candidates:
+        if {line.invoice_id: line.amount for line in candidate.lines.all()} != wanted:
+            continue
+        try:
+            remote = mollie_client().payments.get(candidate.mollie_id)
+        except MollieError as error:
+            logger.warning("Could not check Mollie payment %s for reuse: %s", candidate.mollie_id, error)
+            return None
+        if remote.status == MolliePaymentStatus.OPEN and remote.checkout_url:
+            return candidate
+    return None
 
 
 @transaction.atomic
@@ -270,8 +306,18 @@ def mollie_payment_apply(*, mollie_payment_id, remote: RemotePayment) -> MollieP
     )
 
     if created and charged_back == 0:
-        numbers = [line.invoice.number for line in mollie_payment.lines.select_related("invoice")]
-        notifications.receipt_send_on_commit(mollie_payment=mollie_payment, invoice_numbers=numbers)
+        payment = mollie_payment.payment
+        allocations = payment.allocations.select_related("invoice").order_by("invoice__number")
+        numbers = [allocation.invoice.number for allocation in allocations]
+        unallocated = payment.amount - sum((allocation.amount for allocation in allocations), Decimal("0"))
+        if unallocated > 0:
+            logger.warning(
+                "Mollie payment %s: %s of debtor %s could not be allocated; the invoices were already settled",
+                mollie_payment.mollie_id, unallocated, mollie_payment.debtor_id,
+            )
+        notifications.receipt_send_on_commit(
+            mollie_payment=mollie_payment, invoice_numbers=numbers, unallocated=unallocated
+        )
     return mollie_payment
 
 

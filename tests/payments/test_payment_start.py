@@ -192,3 +192,38 @@ def test_portal_pay_mollie_unreachable_shows_message(client, mollie_server, alfa
 
     assert response.status_code == 502
     assert "The payment could not be started" in response.content.decode()
+
+
+def test_start_twice_reuses_open_payment(mollie_server, alfa_debtor):
+    invoice = alfa_debtor.invoice("INV-TWICE", "33.37")
+
+    first = start(alfa_debtor, invoice)
+    second = start(alfa_debtor, invoice)
+
+    assert second.pk == first.pk
+    assert second.checkout_url == first.checkout_url
+    assert len(mollie_server.store.list_payments()) == 1
+
+
+def test_start_again_after_failure_creates_new(mollie_server, alfa_debtor):
+    invoice = alfa_debtor.invoice("INV-RETRY", "33.37")
+    first = start(alfa_debtor, invoice)
+    mollie_server.store.get_payment(first.mollie_id).status = "failed"
+    with tenant_context(alfa_debtor.organization):
+        MolliePayment.objects.filter(pk=first.pk).update(status=MolliePaymentStatus.FAILED)
+
+    second = start(alfa_debtor, invoice)
+
+    assert second.pk != first.pk
+    assert len(mollie_server.store.list_payments()) == 2
+
+
+def test_start_other_invoices_creates_new(mollie_server, alfa_debtor):
+    first_invoice = alfa_debtor.invoice("INV-A", "10.00")
+    second_invoice = alfa_debtor.invoice("INV-B", "20.00")
+
+    first = start(alfa_debtor, first_invoice)
+    second = start(alfa_debtor, first_invoice, second_invoice)
+
+    assert second.pk != first.pk
+    assert len(mollie_server.store.list_payments()) == 2

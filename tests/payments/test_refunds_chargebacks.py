@@ -145,7 +145,7 @@ def test_refund_partial_full_then_rejected(
     assert after_first.net_amount == Decimal("150.00")
     assert invoice_of(alfa_debtor, invoice).open_amount == Decimal("0.00")
     assert len(mailoutbox) == 1
-    assert "EUR 50.00" in mailoutbox[0].body
+    assert "€\N{NO-BREAK SPACE}50,00" in mailoutbox[0].body
     assert debtor_text("This is a partial refund.") in mailoutbox[0].body
     assert debtor_text("Your payment is now refunded in full.") not in mailoutbox[0].body
 
@@ -158,7 +158,7 @@ def test_refund_partial_full_then_rejected(
     assert after_second.refunded_amount == Decimal("200.00")
     assert after_second.refundable_amount == Decimal("0.00")
     assert len(mailoutbox) == 2
-    assert "EUR 150.00" in mailoutbox[1].body
+    assert "€\N{NO-BREAK SPACE}150,00" in mailoutbox[1].body
     assert debtor_text("Your payment is now refunded in full.") in mailoutbox[1].body
 
     with pytest.raises(DomainError) as raised:

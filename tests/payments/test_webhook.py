@@ -7,6 +7,7 @@ import pytest
 
 from debtors.models import TimelineEvent, TimelineKind
 from invoices.models import Allocation, Invoice, Payment, SettlementStatus
+from invoices.selectors import debtor_net_balance
 from payments.models import MolliePayment, MolliePaymentStatus
 from payt.tenancy import tenant_context
 from tests.payments.helpers import deliver, reload, start
@@ -49,7 +50,7 @@ def test_webhook_paid_registers_payment_once(
     assert row.payment.amount == Decimal("99.00")
     assert len(mailoutbox) == 1
     assert mailoutbox[0].to == ["noordkade@debtor.example"]
-    assert "EUR 99.00" in mailoutbox[0].subject
+    assert "€\N{NO-BREAK SPACE}99,00" in mailoutbox[0].subject
     assert "INV-2026-040" in mailoutbox[0].body
 
 
@@ -159,3 +160,31 @@ def test_webhook_applies_to_own_tenant_only(client, mollie_control, alfa_debtor,
     assert counts(alfa_debtor)["payments"] == 0
     with tenant_context(alfa_debtor.organization):
         assert MolliePayment.objects.get().status == MolliePaymentStatus.OPEN
+
+
+def test_second_payment_of_settled_invoice_is_credit(
+    client, mollie_server, alfa_debtor, mailoutbox, django_capture_on_commit_callbacks
+):
+    invoice = alfa_debtor.invoice("INV-DOUBLE", "33.37")
+    first = start(alfa_debtor, invoice)
+    mollie_server.store.get_payment(first.mollie_id).status = "failed"
+    with tenant_context(alfa_debtor.organization):
+        MolliePayment.objects.filter(pk=first.pk).update(status="failed")
+    second = start(alfa_debtor, invoice)
+    third = start(alfa_debtor, invoice)
+    assert third.pk == second.pk
+
+    for mollie_payment in (first, second):
+        mollie_server.store.set_payment_status(mollie_payment.mollie_id, "paid")
+        with django_capture_on_commit_callbacks(execute=True):
+            deliver(client, mollie_payment.mollie_id)
+
+    with tenant_context(alfa_debtor.organization):
+        invoice.refresh_from_db()
+        balance = debtor_net_balance(alfa_debtor.debtor)
+    assert invoice.open_amount == Decimal("0.00")
+    assert balance == Decimal("-33.37")
+    assert len(mailoutbox) == 2
+    assert "INV-DOUBLE" in mailoutbox[0].body
+    assert "INV-DOUBLE" not in mailoutbox[1].body
+    assert "€\N{NO-BREAK SPACE}33,37 daarvan betaalde geen factuur" in mailoutbox[1].body
