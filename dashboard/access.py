@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import render
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from payt.models import Role
 
@@ -42,11 +43,9 @@ def dashboard_view(view=None, *, admin: bool = False):
             if membership is None:
                 return render(request, "dashboard/no_membership.html", status=403)
             if admin and membership.role != Role.ADMIN:
-                raise PermissionDenied(
-                    "Only administrators of this organisation may open this page."
-                )
+                raise PermissionDenied(_("Only administrators of this organisation may open this page."))
             if request.method not in SAFE_METHODS and not membership.can_write:
-                raise PermissionDenied("Read-only members cannot change data.")
+                raise PermissionDenied(_("Read-only members cannot change data."))
             return function(request, *args, **kwargs)
 
         return wrapper

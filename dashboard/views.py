@@ -52,8 +52,10 @@ def _is_htmx(request) -> bool:
 
 def _render_list(request, full_template: str, partial_template: str, context: dict):
     """Render the whole page, or only the table for an htmx partial refresh."""
-    template = partial_template if _is_htmx(request) else full_template
-    response = render(request, template, context)
+    partial = _is_htmx(request)
+    template = partial_template if partial else full_template
+    # The full page shows form errors beside the fields; a refreshed table shows them itself.
+    response = render(request, template, {**context, "errors_in_table": partial})
     patch_vary_headers(response, ["HX-Request"])
     return response
 
@@ -78,8 +80,11 @@ def invoice_list(request):
     organization = request.organization
     today = local_today(organization)
     form = InvoiceFilterForm(request.GET or None, organization=organization)
-    filters = form.cleaned_data if form.is_valid() else {}
-    invoices = selectors.invoice_list(organization, today, **filters)
+    if form.is_bound and not form.is_valid():
+        # An invalid filter shows its errors and no rows, never the unfiltered list.
+        invoices = Invoice.objects.for_organization(organization).none()
+    else:
+        invoices = selectors.invoice_list(organization, today, **(form.cleaned_data if form.is_bound else {}))
     page = Paginator(invoices, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,

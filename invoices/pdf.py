@@ -132,7 +132,7 @@ def format_money(amount: Decimal, currency: str, language: str) -> str:
 
 
 def format_date(value: dt.date, language: str) -> str:
-    """Format a calendar date in ``language`` (Oct. 1, 2025 / 1 oktober 2025), with no time zone."""
+    """Format a calendar date in ``language`` (1 October 2025 / 1 oktober 2025), with no time zone."""
     with translation.override(language):
         return formats.date_format(value, "DATE_FORMAT")
 

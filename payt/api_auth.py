@@ -37,7 +37,8 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
         if not header:
             return None
         scheme, _, key = header.partition(" ")
-        if scheme != self.keyword or not key.strip():
+        # The scheme name is case-insensitive (RFC 7235, section 2.1).
+        if scheme.lower() != self.keyword.lower() or not key.strip():
             raise exceptions.AuthenticationFailed("Authorization header must be 'Bearer <api key>'.")
 
         api_key = self._find_key(key.strip())

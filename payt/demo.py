@@ -63,6 +63,9 @@ DEMO_NAME = "Demo Groothandel BV"
 DEMO_EMAIL = "demo@example.com"
 # A published password for a local demo only; never load the demo in production.
 DEMO_PASSWORD = "demo-credit-control"
+DEMO_ORGANIZATION_EMAIL = "debiteuren@demo-groothandel.example"
+# A widely published example IBAN with valid check digits, for the demo only.
+DEMO_IBAN = "NL91ABNA0417164300"
 
 DATA_DIR = Path(__file__).resolve().parent / "demo_data"
 CSV_PATH = DATA_DIR / "ar_ibm.csv"
@@ -191,7 +194,9 @@ def demo_load(*, today: dt.date | None = None) -> DemoResult:
 def _ensure_organization() -> Organization:
     organization = Organization.objects.filter(slug=DEMO_SLUG).first()
     if organization is None:
-        organization = organization_create(slug=DEMO_SLUG, name=DEMO_NAME, country="NL")
+        organization = organization_create(
+            slug=DEMO_SLUG, name=DEMO_NAME, country="NL", email=DEMO_ORGANIZATION_EMAIL, iban=DEMO_IBAN
+        )
     return organization
 
 

@@ -141,7 +141,9 @@ class ApiKey(TenantModel):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["organization", "name"], name="apikey_unique_name"),
+            models.UniqueConstraint(
+                fields=["organization", "name"], condition=models.Q(revoked_at__isnull=True), name="apikey_unique_name"
+            ),
         ]
 
     def __str__(self) -> str:

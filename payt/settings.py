@@ -109,6 +109,7 @@ LANGUAGES = [("nl", _("Dutch")), ("en", _("English")), ("fr", _("French")), ("de
 # The dashboard speaks only these two; debtor-facing pages use all of LANGUAGES.
 DASHBOARD_LANGUAGES = ["nl", "en"]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["payt.formats"]
 TIME_ZONE = "Europe/Amsterdam"
 USE_I18N = True
 USE_TZ = True

@@ -169,3 +169,13 @@ def _question_status(question) -> str:
     with tenant_context(question.organization):
         return Question.objects.get(pk=question.pk).status
 
+
+
+
+def test_forbidden_page_says_why(reader_client):
+    response = reader_client.post(reverse("dashboard:settings"), {})
+
+    assert response.status_code == 403
+    content = response.content.decode()
+    assert "Only administrators of this organisation may open this page." in content
+    assert 'href="/"' in content

@@ -157,3 +157,16 @@ def test_query_count_is_pinned(alice_client, seeded_alfa, frozen_today, django_a
         response = alice_client.get(URL, {"status": "overdue"})
 
     assert len(numbers_in(response)) == 5
+
+
+def test_invalid_filter_shows_error_not_everything(alice_client, org_alfa, make_invoice):
+    make_invoice(org_alfa, number="A-1")
+    query = {"status": "paid", "due_from": "2026-12-31", "due_to": "2026-01-01"}
+
+    page = alice_client.get(reverse("dashboard:invoices"), query)
+    partial = alice_client.get(reverse("dashboard:invoices"), query, HTTP_HX_REQUEST="true")
+
+    assert page.status_code == 200
+    assert 'data-invoice="A-1"' not in page.content.decode()
+    assert 'data-invoice="A-1"' not in partial.content.decode()
+    assert 'role="alert"' in partial.content.decode()

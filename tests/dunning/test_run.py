@@ -180,7 +180,7 @@ def test_due_date_holds_west_of_utc(db, make_invoice, use_workflow, run_day):
     result = run_day(organization, today)
     assert result.actions_created[0].days_past_due == 1
     [email] = mail.outbox
-    assert "INV-2025-090: due date Nov. 20, 2025, days overdue 1" in email.body
+    assert "INV-2025-090: due date 20 November 2025, days overdue 1" in email.body
     assert "Nov. 19" not in email.body
     assert "Nov. 19" not in "\n".join(pdf_pages(pdf_attachment(email)[1]))
 
@@ -225,7 +225,7 @@ def test_partly_paid_invoice_reminded(org_alfa, make_invoice, use_workflow, pay,
 
     assert [action.invoice_id for action in result.actions_created] == [invoice.pk]
     [email] = mail.outbox
-    row = "INV-2025-070: due date Sept. 30, 2025, days overdue 14, "
+    row = "INV-2025-070: due date 30 September 2025, days overdue 14, "
     assert row + "total €1,000.00, paid €400.00, open €600.00" in email.body
     assert "Total open: €600.00" in email.body
     text = "\n".join(pdf_pages(pdf_attachment(email)[1]))
@@ -481,5 +481,5 @@ def test_reminder_totals_each_currency(org_alfa, make_invoice, run_day):
     run_day(org_alfa, dt.date(2025, 10, 8))
 
     [email] = mail.outbox
-    assert "- INV-GBP: due date Oct. 1, 2025, days overdue 7, total £50.00, paid £0.00, open £50.00" in email.body
+    assert "- INV-GBP: due date 1 October 2025, days overdue 7, total £50.00, paid £0.00, open £50.00" in email.body
     assert "Total open: €100.00 + £50.00" in email.body

@@ -5,11 +5,13 @@ from decimal import Decimal
 
 import pytest
 from django.utils import timezone
+from rest_framework.test import APIClient
 
 from debtors.services import debtor_create
 from invoices.models import DocumentKind, Invoice
 from invoices.services import invoice_register, payment_register
 from payt.dates import local_today
+from payt.services import api_key_create, api_key_revoke
 from payt.tenancy import tenant_context
 from portal.models import PortalLink
 from portal.services import portal_url_for_invoice
@@ -274,13 +276,15 @@ def test_delete_and_put_are_405(alfa_api, org_alfa, make_invoice):
 
 
 def test_revoked_key_rejected(alfa_api, org_alfa):
-    from payt.models import ApiKey
-    from payt.services import api_key_revoke
-
-    with tenant_context(org_alfa):
-        key = ApiKey.objects.get(name="tests")
-    api_key_revoke(api_key=key)
+    api_key_revoke(organization=org_alfa, name="tests")
     assert_error(alfa_api.get(INVOICES_URL), 401)
+
+
+def test_lowercase_bearer_scheme_accepted(org_alfa):
+    _, key = api_key_create(organization=org_alfa, name="lowercase")
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"bearer {key}")
+    assert client.get(INVOICES_URL).status_code == 200
 
 
 # --- Portal links and query counts -------------------------------------------------------

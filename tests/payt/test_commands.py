@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from rest_framework.test import APIClient
 
 from dunning.models import Workflow, WorkflowStep
-from payt.models import ApiKey, Organization
+from payt.models import ApiKey, AuditEntry, Organization
 from payt.tenancy import tenant_context
 
 
@@ -79,3 +79,38 @@ def test_wrong_key_is_401(db):
     client = APIClient()
     client.credentials(HTTP_AUTHORIZATION="Bearer payt_not-a-real-key")
     assert client.get("/api/v1/invoices/").status_code == 401
+
+
+def test_revoke_api_key_command(org_alfa):
+    out = StringIO()
+    call_command("create_api_key", organization="alfa", name="boekhouding", stdout=out)
+    key = out.getvalue().strip()
+
+    call_command("revoke_api_key", organization="alfa", name="boekhouding", stdout=StringIO())
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {key}")
+    renewed = StringIO()
+    call_command("create_api_key", organization="alfa", name="boekhouding", stdout=renewed)
+
+    assert client.get("/api/v1/invoices/").status_code == 401
+    assert renewed.getvalue().strip() != key
+    with tenant_context(org_alfa):
+        actions = list(AuditEntry.objects.order_by("created_at").values_list("action", flat=True))
+    assert actions == ["api_key.created", "api_key.revoked", "api_key.created"]
+
+
+def test_revoke_unknown_api_key_fails(org_alfa):
+    with pytest.raises(CommandError, match="No active API key named 'nope'"):
+        call_command("revoke_api_key", organization="alfa", name="nope")
+
+
+def test_organization_rejects_invalid_iban(db):
+    from django.core.exceptions import ValidationError
+
+    from payt.services import organization_create
+
+    with pytest.raises(ValidationError) as caught:
+        organization_create(slug="ibantest", name="IBAN test", iban="NL00ABNA0417164300")
+
+    assert "NL00ABNA0417164300" in caught.value.message_dict["iban"][0]
+    assert not Organization.objects.filter(slug="ibantest").exists()

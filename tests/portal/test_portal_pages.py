@@ -273,7 +273,7 @@ def test_home_due_date_not_shifted(client, local_time, expected_status):
     with mock.patch("django.utils.timezone.now", return_value=moment):
         html = page_text(client.get(f"/p/{token}/"))
 
-    assert "Nov. 20, 2025" in html
+    assert "20 November 2025" in html
     assert 'datetime="2025-11-20"' in html
     assert "Nov. 19" not in html
     assert "19 Nov" not in html
