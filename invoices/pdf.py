@@ -137,15 +137,18 @@ def format_date(value: dt.date, language: str) -> str:
         return formats.date_format(value, "DATE_FORMAT")
 
 
-def render_invoice_pdf(invoice: Invoice) -> bytes:
-    """Return the invoice as PDF: the original if it arrived as a PDF, otherwise a rendered copy."""
+def render_invoice_pdf(invoice: Invoice, language: str | None = None) -> bytes:
+    """Return the invoice as PDF: the original if it arrived as a PDF, otherwise a rendered copy.
+
+    The copy is in ``language``, else in the debtor's language.
+    """
     if invoice.source_format == SourceFormat.PDF and invoice.source_document:
         return bytes(invoice.source_document)
 
     # The debtor and the allocation sums are read under row-level security,
     # which shows no rows outside the tenant's context.
     with tenant_context(invoice.organization):
-        language = invoice.debtor.language or invoice.organization.default_language
+        language = language or invoice.debtor.language or invoice.organization.default_language
         with translation.override(language):
             document_html = render_to_string("invoices/pdf/invoice_copy.html", _invoice_context(invoice, language))
     return html_to_pdf(document_html)

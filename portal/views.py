@@ -157,7 +157,7 @@ def invoice_pdf(request: HttpRequest, visit: PortalVisit, invoice_id: uuid.UUID)
     )
     if invoice is None:
         raise Http404("No such invoice for this debtor")
-    response = HttpResponse(render_invoice_pdf(invoice), content_type="application/pdf")
+    response = HttpResponse(render_invoice_pdf(invoice, language=visit.language), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{_safe_filename(invoice.number)}.pdf"'
     return response
 

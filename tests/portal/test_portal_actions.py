@@ -1,7 +1,10 @@
 """Portal actions: questions, invoice PDFs, the pay form's checks, CSRF."""
 
+import io
+
 import pytest
 from django.test import Client
+from pypdf import PdfReader
 
 from debtors.models import TimelineEvent, TimelineKind
 from payments.models import MolliePayment
@@ -100,6 +103,18 @@ def test_pdf_of_own_invoice(client, alfa_debtor):
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"] == 'inline; filename="INV-PDF-1.pdf"'
     assert response.content.startswith(b"%PDF")
+
+
+@pytest.mark.parametrize(
+    "language, title", [("fr", "Copie de la facture"), ("de", "Rechnungskopie"), ("en", "Invoice copy")]
+)
+def test_pdf_follows_chosen_language(client, alfa_debtor, language, title):
+    invoice = alfa_debtor.invoice("INV-PDF-2", "80.00")
+
+    response = client.get(f"{alfa_debtor.home_url}invoices/{invoice.pk}/pdf?lang={language}")
+
+    text = PdfReader(io.BytesIO(response.content)).pages[0].extract_text()
+    assert title in text
 
 
 def test_pdf_of_same_tenant_other_debtor_is_404(client, alfa_debtor, org_alfa):
