@@ -14,6 +14,8 @@ from invoices.models import SettlementStatus
 from payt.money import format_amount
 
 SUPERSEDED = "superseded"
+# The least number of days between two messages about the same invoice.
+MIN_DAYS_BETWEEN_STEPS = 7
 # Templates from mildest to most severe; a message uses the most severe of its invoices.
 SEVERITY = [StepTemplate.FRIENDLY_REMINDER, StepTemplate.SECOND_REMINDER, StepTemplate.FINAL_NOTICE]
 
@@ -45,22 +47,36 @@ def step_is_due(days_after_due: int, days_since: int) -> bool:
     return days_after_due <= days_since <= 0
 
 
-def plan_step(steps: Sequence[WorkflowStep], days_since: int, done_step_ids: set) -> StepPlan | None:
-    """Return the most advanced step due now, or None if it (or a later one) already has an action.
+def plan_step(
+    steps: Sequence[WorkflowStep],
+    days_since: int,
+    done_step_ids: set,
+    days_since_last_message: int | None = None,
+) -> StepPlan | None:
+    """Return the next step to send now, or None when nothing is due yet.
 
-    Earlier steps without an action are returned as superseded, so a late
-    run sends only the most advanced reminder instead of several at once.
+    Escalation goes one step at a time: an invoice found long overdue gets
+    the first reminder first, never a final notice out of the blue, and the
+    next step follows once its own offset is reached and at least
+    ``MIN_DAYS_BETWEEN_STEPS`` days have passed since the invoice's previous
+    message (``days_since_last_message``). A missed run is caught up the
+    next day. Pre-due steps that lapsed without an action are returned as
+    superseded, so the record shows why they were never sent.
     """
     ordered = sorted(steps, key=lambda step: (step.days_after_due, step.position))
-    due = [step for step in ordered if step_is_due(step.days_after_due, days_since)]
+    last_done = max((index for index, step in enumerate(ordered) if step.pk in done_step_ids), default=-1)
+    pending = [step for step in ordered[last_done + 1 :] if step.pk not in done_step_ids]
+    due = [step for step in pending if step_is_due(step.days_after_due, days_since)]
     if not due:
         return None
-
-    target = due[-1]
-    if any(step.pk in done_step_ids and step.days_after_due >= target.days_after_due for step in ordered):
+    if days_since_last_message is not None and days_since_last_message < MIN_DAYS_BETWEEN_STEPS:
         return None
+
+    target = due[0]
     superseded = tuple(
-        step for step in ordered if step.days_after_due < target.days_after_due and step.pk not in done_step_ids
+        step for step in pending if step.days_after_due < target.days_after_due and not step_is_due(
+            step.days_after_due, days_since
+        )
     )
     return StepPlan(step=target, superseded=superseded)
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Max, Q, Sum
 
 from dunning.models import (
     ActionStatus,
@@ -60,6 +60,17 @@ def step_ids_by_invoice(organization: Organization, invoice_ids: Sequence) -> di
     for invoice_id, step_id in actions.values_list("invoice_id", "step_id"):
         done[invoice_id].add(step_id)
     return done
+
+
+def last_message_dates(organization: Organization, invoice_ids: Sequence) -> dict:
+    """Return {invoice id: run date of its latest planned or sent step}; skipped steps do not count."""
+    actions = (
+        DunningAction.objects.for_organization(organization)
+        .filter(invoice_id__in=invoice_ids, status__in=[ActionStatus.PLANNED, ActionStatus.SENT])
+        .values("invoice_id")
+        .annotate(last=Max("run_date"))
+    )
+    return {row["invoice_id"]: row["last"] for row in actions}
 
 
 def invoice_ids_with_open_question(organization: Organization, invoice_ids: Sequence) -> set:

@@ -120,11 +120,18 @@ def _plan_actions(organization: Organization, run_date: dt.date, steps: list[Wor
     invoices = list(selectors.invoices_to_plan(organization, run_date, steps))
     invoice_ids = [invoice.pk for invoice in invoices]
     done = selectors.step_ids_by_invoice(organization, invoice_ids)
+    last_sent = selectors.last_message_dates(organization, invoice_ids)
     questioned = selectors.invoice_ids_with_open_question(organization, invoice_ids)
     balances: dict[tuple, Decimal] = {}
 
     for invoice in invoices:
-        plan = plan_step(steps, days_since_due(invoice.due_date, run_date), done.get(invoice.pk, set()))
+        previous = last_sent.get(invoice.pk)
+        plan = plan_step(
+            steps,
+            days_since_due(invoice.due_date, run_date),
+            done.get(invoice.pk, set()),
+            days_since_last_message=(run_date - previous).days if previous else None,
+        )
         if plan is None:
             continue
         reason = hold_reason(

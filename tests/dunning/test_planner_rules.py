@@ -55,9 +55,10 @@ def test_step_is_due(offset, days_since, expected):
         (8, set(), "r1", ()),
         (8, {"r1"}, None, ()),
         (21, {"r1"}, "r2", ()),
-        (22, set(), "r2", ("r1",)),
-        (40, set(), "final", ("r1", "r2")),
-        (40, {"r1"}, "final", ("r2",)),
+        (22, set(), "r1", ()),
+        (40, set(), "r1", ()),
+        (40, {"r1"}, "r2", ()),
+        (40, {"r1", "r2"}, "final", ()),
         (40, {"final"}, None, ()),
     ],
 )
@@ -138,3 +139,13 @@ def test_most_severe_template():
     assert most_severe([StepTemplate.FRIENDLY_REMINDER, StepTemplate.SECOND_REMINDER]) == StepTemplate.SECOND_REMINDER
     assert most_severe([StepTemplate.FINAL_NOTICE, StepTemplate.FRIENDLY_REMINDER]) == StepTemplate.FINAL_NOTICE
     assert most_severe([StepTemplate.FRIENDLY_REMINDER]) == StepTemplate.FRIENDLY_REMINDER
+
+
+@pytest.mark.parametrize(
+    ("days_since_last_message", "expected_step"),
+    [(None, "r2"), (0, None), (6, None), (7, "r2"), (30, "r2")],
+)
+def test_plan_step_waits_between_messages(days_since_last_message, expected_step):
+    plan = plan_step(DEFAULT, 60, {"r1"}, days_since_last_message=days_since_last_message)
+
+    assert (plan.step.pk if plan else None) == expected_step

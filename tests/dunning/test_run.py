@@ -49,7 +49,7 @@ def test_run_sends_expected_reminders_once(org_alfa, make_invoice, run_day):
     ]
     assert [email.subject for email in emails] == [
         "Friendly reminder: invoice INV-100 from Alfa Installaties BV",
-        "Second reminder: invoice INV-200 from Alfa Installaties BV",
+        "Friendly reminder: invoice INV-200 from Alfa Installaties BV",
     ]
     assert "INV-100" in emails[0].body
     assert "open €600.00" in emails[0].body
@@ -286,18 +286,27 @@ def test_missed_run_sends_nothing_once_paid(org_alfa, make_invoice, use_workflow
     assert actions_of(org_alfa) == []
 
 
-def test_late_first_run_sends_only_latest_step(org_alfa, make_invoice, run_day):
+def test_late_first_run_starts_with_first_step(org_alfa, make_invoice, run_day):
     make_invoice(org_alfa, number="INV-500", total="300.00", due_date=dt.date(2025, 8, 1), language="en")
 
-    result = run_day(org_alfa, dt.date(2025, 9, 10))
+    first = run_day(org_alfa, dt.date(2025, 9, 10))
+    next_day = run_day(org_alfa, dt.date(2025, 9, 11))
+    week_later = run_day(org_alfa, dt.date(2025, 9, 17))
+    two_weeks_later = run_day(org_alfa, dt.date(2025, 9, 24))
 
-    assert result.actions_superseded == 2
-    [email] = mail.outbox
-    assert email.subject == "Final notice: invoice INV-500 from Alfa Installaties BV"
-    assert [(a.step.template, a.status, a.status_reason) for a in actions_of(org_alfa)] == [
-        (StepTemplate.FRIENDLY_REMINDER, ActionStatus.SKIPPED, "superseded"),
-        (StepTemplate.SECOND_REMINDER, ActionStatus.SKIPPED, "superseded"),
-        (StepTemplate.FINAL_NOTICE, ActionStatus.SENT, ""),
+    assert first.actions_superseded == 0
+    assert next_day.actions_created == []
+    assert [email.subject for email in mail.outbox] == [
+        "Friendly reminder: invoice INV-500 from Alfa Installaties BV",
+        "Second reminder: invoice INV-500 from Alfa Installaties BV",
+        "Final notice: invoice INV-500 from Alfa Installaties BV",
+    ]
+    assert len(week_later.actions_created) == 1
+    assert len(two_weeks_later.actions_created) == 1
+    assert [(a.step.template, a.status, a.run_date) for a in actions_of(org_alfa)] == [
+        (StepTemplate.FRIENDLY_REMINDER, ActionStatus.SENT, dt.date(2025, 9, 10)),
+        (StepTemplate.SECOND_REMINDER, ActionStatus.SENT, dt.date(2025, 9, 17)),
+        (StepTemplate.FINAL_NOTICE, ActionStatus.SENT, dt.date(2025, 9, 24)),
     ]
 
 
@@ -311,15 +320,14 @@ def test_one_message_per_debtor_per_day(org_alfa, make_invoice, run_day):
     assert len(result.message_ids) == 1
     [email] = mail.outbox
     assert email.to == ["inv-a@debtor.example"]
-    assert email.subject == "Second reminder: 2 invoices from Alfa Installaties BV"
+    assert email.subject == "Friendly reminder: 2 invoices from Alfa Installaties BV"
     assert email.body.index("- INV-B:") < email.body.index("- INV-A:")
     assert "Total open: €300.00" in email.body
     [message] = messages_of(org_alfa)
-    assert message.template == StepTemplate.SECOND_REMINDER
+    assert message.template == StepTemplate.FRIENDLY_REMINDER
     assert [(a.invoice.number, a.step.template, a.status) for a in actions_of(org_alfa)] == [
         ("INV-A", StepTemplate.FRIENDLY_REMINDER, ActionStatus.SENT),
-        ("INV-B", StepTemplate.FRIENDLY_REMINDER, ActionStatus.SKIPPED),
-        ("INV-B", StepTemplate.SECOND_REMINDER, ActionStatus.SENT),
+        ("INV-B", StepTemplate.FRIENDLY_REMINDER, ActionStatus.SENT),
     ]
 
 
