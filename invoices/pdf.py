@@ -25,7 +25,7 @@ from django.utils.translation import gettext
 from weasyprint.urls import URLFetcher
 
 from invoices.models import Allocation, Invoice, SourceFormat
-from payt.money import ZERO, to_money
+from payt.money import CURRENCY_SYMBOLS, ZERO, to_money
 from payt.tenancy import tenant_context
 
 logger = logging.getLogger(__name__)
@@ -43,7 +43,6 @@ FONT_STACK = (
     "DejaVu Sans",
     "sans-serif",
 )
-CURRENCY_SYMBOLS = {"EUR": "€", "GBP": "£", "USD": "$"}
 # Unicode categories that are never drawn: controls, format marks such as
 # the zero-width joiner in Arabic text, and separators.
 UNDRAWN_CATEGORIES = {"Cc", "Cf", "Zs", "Zl", "Zp"}
