@@ -21,7 +21,7 @@ from debtors.selectors import debtor_match_party
 from debtors.services import debtor_create
 from invoices.currencies import is_iso_4217_currency
 from invoices.models import DocumentKind, Invoice, Payment, PaymentSource, SourceFormat
-from invoices.services import credit_allocate, invoice_register, payment_register, sha256_of
+from invoices.services import credit_allocate_to_numbers, invoice_register, payment_register, sha256_of
 from invoices.ubl import UblDocument, UblError, UblParty, parse_ubl
 from payt.api_base import API_MAX_BODY_BYTES
 from payt.api_errors import DomainError
@@ -122,7 +122,7 @@ def invoice_import_ubl(*, organization: Organization, content: bytes) -> tuple[I
         source_document=content,
     )
     if created and invoice.is_credit:
-        _allocate_to_further_preceding(invoice, document.preceding_numbers[1:])
+        credit_allocate_to_numbers(credit=invoice, numbers=document.preceding_numbers[1:])
     logger.info(
         "Imported UBL %s %s as %s for organization %s",
         document.kind,
@@ -266,27 +266,6 @@ def _is_email(value: str) -> bool:
     except DjangoValidationError:
         return False
     return True
-
-
-def _allocate_to_further_preceding(credit: Invoice, numbers: tuple[str, ...]) -> None:
-    """Allocate what is left of a credit document to its second and later referenced invoices."""
-    for number in numbers:
-        credit.refresh_from_db(fields=["open_amount"])
-        if credit.open_amount <= 0:
-            return
-        target = (
-            Invoice.objects.for_organization(credit.organization)
-            .filter(
-                kind=DocumentKind.INVOICE,
-                number=number,
-                total_amount__gt=0,
-                currency=credit.currency,
-            )
-            .select_for_update()
-            .first()
-        )
-        if target is not None and target.open_amount > 0:
-            credit_allocate(credit=credit, invoice=target, amount=min(credit.open_amount, target.open_amount))
 
 
 # --- JSON invoices --------------------------------------------------------------------

@@ -130,18 +130,24 @@ def _record_document_on_timeline(invoice: Invoice) -> None:
 
 
 def _allocate_credit_to_preceding(credit: Invoice) -> None:
-    target = (
-        Invoice.objects.for_organization(credit.organization)
-        .filter(kind=DocumentKind.INVOICE, number=credit.preceding_number, total_amount__gt=0)
-        .select_for_update()
-        .first()
-    )
-    if target is None or target.currency != credit.currency:
-        logger.info("Credit %s names preceding invoice %s, which is not open here", credit.pk, credit.preceding_number)
-        return
-    amount = min(credit.open_amount, target.open_amount)
-    if amount > 0:
-        credit_allocate(credit=credit, invoice=target, amount=amount)
+    credit_allocate_to_numbers(credit=credit, numbers=[credit.preceding_number])
+
+
+def credit_allocate_to_numbers(*, credit: Invoice, numbers) -> None:
+    """Allocate what is left of a credit document to the invoices with these numbers, in order."""
+    for number in numbers:
+        if credit.open_amount <= 0:
+            return
+        target = (
+            Invoice.objects.for_organization(credit.organization)
+            .filter(kind=DocumentKind.INVOICE, number=number, total_amount__gt=0, currency=credit.currency)
+            .select_for_update()
+            .first()
+        )
+        if target is None or target.open_amount <= 0:
+            logger.info("Credit %s names invoice %s, which is not open here", credit.pk, number)
+            continue
+        credit_allocate(credit=credit, invoice=target, amount=min(credit.open_amount, target.open_amount))
 
 
 def _allocate_waiting_credits(invoice: Invoice) -> None:
