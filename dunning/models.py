@@ -59,7 +59,11 @@ class MessageStatus(models.TextChoices):
 
 
 class Message(TenantModel):
-    """An outgoing message (outbox row): written before it is sent, sent at most once."""
+    """An outgoing message (outbox row), written before it is sent.
+
+    The sender claims it once; only a worker that dies mid-send can cause a
+    second send, after the claim times out.
+    """
 
     debtor = models.ForeignKey("debtors.Debtor", on_delete=models.CASCADE, related_name="messages")
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)

@@ -14,7 +14,7 @@ from invoices.models import SettlementStatus
 from payt.money import format_amount
 
 SUPERSEDED = "superseded"
-# The least number of days between two messages about the same invoice.
+# Minimum number of days between two messages about the same invoice.
 MIN_DAYS_BETWEEN_STEPS = 7
 # Templates from mildest to most severe; a message uses the most severe of its invoices.
 SEVERITY = [StepTemplate.FRIENDLY_REMINDER, StepTemplate.SECOND_REMINDER, StepTemplate.FINAL_NOTICE]
@@ -55,9 +55,9 @@ def plan_step(
 ) -> StepPlan | None:
     """Return the next step to send now, or None when nothing is due yet.
 
-    Escalation goes one step at a time: an invoice found long overdue gets
-    the first reminder first, never a final notice out of the blue, and the
-    next step follows once its own offset is reached and at least
+    Escalation goes one step at a time, so an invoice found long overdue
+    gets the first reminder first, never a final notice out of the blue.
+    The next step follows once its own offset is reached and at least
     ``MIN_DAYS_BETWEEN_STEPS`` days have passed since the invoice's previous
     message (``days_since_last_message``). A missed run is caught up the
     next day. Pre-due steps that lapsed without an action are returned as

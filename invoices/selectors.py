@@ -10,7 +10,7 @@ from payt.money import ZERO
 
 
 def invoice_status(invoice: Invoice, today: dt.date) -> str:
-    """Return the status a person sees: settlement status plus overdue and disputed."""
+    """Return the displayed status: settlement status plus overdue and disputed."""
     if invoice.is_credit:
         return SettlementStatus.PAID if invoice.open_amount == 0 else SettlementStatus.OPEN
     if invoice.settlement_status in (SettlementStatus.PAID, SettlementStatus.CREDITED):

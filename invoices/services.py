@@ -255,12 +255,12 @@ def payment_register(
     reference: str = "",
     external_id: str = "",
 ) -> tuple[Payment, bool]:
-    """Record a payment and allocate it; return it and whether it was new.
+    """Record a payment and allocate it, then return it and whether it was new.
 
-    The payment goes to the named invoices in order (oldest due first when
-    several), each up to its open amount; what is left stays unallocated on
-    the debtor. A repeated ``external_id`` from the same source returns the
-    existing payment, so a redelivered webhook or import allocates once.
+    The payment goes to the named invoices in order, oldest due first, each
+    up to its open amount. What is left stays unallocated on the debtor.
+    A repeated ``external_id`` from the same source returns the existing
+    payment, so a redelivered webhook or import allocates once.
     """
     amount = to_money(amount)
     if amount <= 0:

@@ -28,7 +28,7 @@ def receipt_send_on_commit(
     """Send the debtor a receipt for a paid Mollie payment once the transaction commits.
 
     ``unallocated`` is the part that settled no invoice (they were already paid);
-    the receipt says it is kept as credit on the debtor's account.
+    the receipt states that it is kept as credit on the debtor's account.
     """
     context = {
         "invoice_numbers": invoice_numbers,

@@ -72,9 +72,9 @@ def mollie_payment_start(
     rejects the request, the row keeps status create_failed and DomainError
     (mollie_unavailable) is raised.
 
-    A payment started for the same invoices and amount a short while ago
-    that Mollie still reports as open is returned instead of a new one, so a
-    debtor who clicks "pay" in two tabs cannot pay the same invoice twice.
+    A recent payment for the same invoices and amounts that Mollie still
+    reports as open is returned instead of a new one. That way a debtor who
+    clicks "pay" in two tabs cannot pay the same invoice twice.
 
     Call it inside the debtor's tenant context.
     """
@@ -113,7 +113,7 @@ def mollie_payment_start(
 def _reusable_open_payment(*, debtor: Debtor, invoices: list[Invoice]) -> MolliePayment | None:
     """Return a recent open payment for exactly these invoices and their current open amounts."""
     since = timezone.now() - OPEN_PAYMENT_REUSE_WINDOW
-    wanted = {invoice.pk: invoice.open_amount for invoice in invoices}
+    expected_lines = {invoice.pk: invoice.open_amount for invoice in invoices}
     candidates = (
         MolliePayment.objects.filter(
             debtor=debtor, status=MolliePaymentStatus.OPEN, mollie_id__isnull=False, created_at__gte=since
@@ -123,7 +123,7 @@ def _reusable_open_payment(*, debtor: Debtor, invoices: list[Invoice]) -> Mollie
         .order_by("-created_at")
     )
     for candidate in candidates:
-        if {line.invoice_id: line.amount for line in candidate.lines.all()} != wanted:
+        if {line.invoice_id: line.amount for line in candidate.lines.all()} != expected_lines:
             continue
         try:
             remote = mollie_client().payments.get(candidate.mollie_id)

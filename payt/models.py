@@ -151,7 +151,7 @@ class ApiKey(TenantModel):
 
 
 class AuditEntry(TenantModel):
-    """Who changed what, for settings and manual actions."""
+    """Audit record of a settings change or manual action, with its actor."""
 
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     action = models.CharField(max_length=100)

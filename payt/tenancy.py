@@ -3,8 +3,8 @@
 The current organisation lives in a context variable and in the session
 setting ``app.organization_id`` of the database connection. Every tenant
 table has a policy that compares its ``organization_id`` with that setting,
-so a query that forgot its filter still sees only the current tenant, and a
-connection without the setting sees no tenant rows at all.
+so a query that forgot its filter still returns only the current tenant's
+rows, and a connection without the setting returns no tenant rows at all.
 
 A few rows must be found before the tenant is known: an API key by its hash,
 a portal link by its token hash, a Mollie payment by its id, a user's

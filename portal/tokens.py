@@ -1,7 +1,7 @@
 """Portal link tokens.
 
 A token is an HMAC of the link's id and a random nonce under
-``PORTAL_TOKEN_SECRET``: 256 bits that nobody can guess without the secret.
+``PORTAL_TOKEN_SECRET``: 256 bits that cannot be guessed without the secret.
 The database keeps only its SHA-256 hash; the server can still print a
 debtor's current link on every reminder because it can derive the token
 again from the secret.

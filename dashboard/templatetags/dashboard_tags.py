@@ -22,7 +22,7 @@ def money(value: Decimal | None, currency: str = "EUR") -> str:
 
 @register.filter
 def timeline_text(event) -> str:
-    """The timeline event's text in the active language."""
+    """Return the timeline event's text in the active language."""
     return describe_event(event)
 
 

@@ -165,7 +165,7 @@ def test_json_payload_table_gets_4xx(alfa_api, debtor_id, endpoint):
 
 
 @pytest.mark.parametrize("endpoint", ALL_ENDPOINTS)
-def test_json_bodies_to_ubl_or_xml_to_json_get_415(alfa_api, endpoint):
+def test_wrong_body_type_gets_415(alfa_api, endpoint):
     content_type = "application/json" if endpoint.endswith("ubl") else "application/xml"
     response = alfa_api.generic("POST", endpoint, b"{}", content_type=content_type)
     assert_error(response, 415, "Content-Type")
