@@ -11,6 +11,7 @@ from django.db.models import Max, Q, Sum
 from dunning.models import (
     ActionStatus,
     DunningAction,
+    Hold,
     Message,
     MessageStatus,
     Workflow,
@@ -146,3 +147,22 @@ def organizations_due_for_run(now: dt.datetime, start_hour: int) -> list[tuple[O
         if local.hour >= start_hour:
             due.append((organization, local.date()))
     return due
+
+
+def active_holds(organization, on_date: dt.date):
+    """Return the holds in force on ``on_date``: not released, and not past their end date."""
+    return Hold.objects.for_organization(organization).filter(
+        Q(until__isnull=True) | Q(until__gte=on_date), released_at__isnull=True
+    )
+
+
+def held_debtors_and_invoices(organization, on_date: dt.date) -> tuple[dict, dict]:
+    """Return ({debtor id: hold}, {invoice id: hold}) of the holds in force on ``on_date``."""
+    debtor_holds: dict = {}
+    invoice_holds: dict = {}
+    for hold in active_holds(organization, on_date).order_by("created_at"):
+        if hold.invoice_id is None:
+            debtor_holds.setdefault(hold.debtor_id, hold)
+        else:
+            invoice_holds.setdefault(hold.invoice_id, hold)
+    return debtor_holds, invoice_holds

@@ -151,6 +151,11 @@ class Allocation(TenantModel):
     credit_document = models.ForeignKey(
         Invoice, null=True, blank=True, on_delete=models.CASCADE, related_name="credit_allocations"
     )
+    # Set when the money went to collection costs or interest on the invoice
+    # rather than to its principal (art. 6:44 BW: costs, then interest, then principal).
+    charge = models.ForeignKey(
+        "dunning.Charge", null=True, blank=True, on_delete=models.CASCADE, related_name="allocations"
+    )
     amount = money_field(_("amount"))
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -49,6 +49,15 @@ class Organization(models.Model):
     )
     email = models.EmailField(_("contact e-mail"), blank=True)
     iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    # Art. 2(3) BIK: collection costs may be raised by VAT only when the
+    # organisation cannot deduct it and says so in the letter.
+    vat_not_deductible = models.BooleanField(_("cannot deduct VAT on collection costs"), default=False)
+    letter_delivery_days = models.PositiveSmallIntegerField(
+        _("working days for a letter to arrive"),
+        default=2,
+        validators=[MaxValueValidator(10)],
+        help_text=_("Used to date the receipt of a posted 14-day letter."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
