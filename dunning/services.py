@@ -14,27 +14,37 @@ from django.db import connection, transaction
 
 from debtors.models import Debtor
 from dunning import selectors
+from dunning.charges import ChargeLog, charges_apply
 from dunning.models import (
     ActionStatus,
     DunningAction,
+    DunningRun,
     Message,
     MessageStatus,
+    RunLogEntry,
+    RunOutcome,
     StepTemplate,
     Workflow,
     WorkflowStep,
 )
 from dunning.planner import (
+    NOT_FOR_THIS_DEBTOR,
     SUPERSEDED,
     StepPlan,
     days_since_due,
     hold_reason,
     most_severe,
     plan_step,
+    step_applies_to,
+    step_date,
+    step_is_due_on,
+    workflow_for,
 )
 from invoices.models import Invoice
 from invoices.selectors import debtor_net_balance
 from payt.dates import days_past_due
 from payt.models import Organization
+from payt.money import format_amount
 from payt.tenancy import tenant_context
 
 logger = logging.getLogger(__name__)
@@ -50,6 +60,8 @@ DEFAULT_STEPS = [
 class SkippedInvoice:
     invoice_number: str
     reason: str
+    invoice: Invoice | None = field(default=None, compare=False, repr=False)
+    step: WorkflowStep | None = field(default=None, compare=False, repr=False)
 
 
 @dataclass
@@ -61,6 +73,7 @@ class RunResult:
     actions_superseded: int = 0
     message_ids: list = field(default_factory=list)
     skipped: list[SkippedInvoice] = field(default_factory=list)
+    log: ChargeLog = field(default_factory=ChargeLog)
 
 
 @transaction.atomic
@@ -83,21 +96,25 @@ def workflow_create_default(*, organization: Organization) -> Workflow:
 
 @transaction.atomic
 def dunning_run(*, organization: Organization, run_date: dt.date) -> RunResult:
-    """Plan the dunning actions due on ``run_date`` and group them into one message per debtor.
+    """Plan the dunning actions due on ``run_date`` and group them into one message per debtor and channel.
 
     Safe to repeat: each invoice gets each step at most once (a unique
     constraint backs this up), and runs of one organisation are serialised
     by a transaction-level advisory lock, so a second run on the same day
     creates nothing. Messages are only written here; ``dunning.sender``
-    sends them.
+    sends them. The run and every invoice it planned or held back are
+    written to the run log.
     """
     with tenant_context(organization):
         _lock_organization_runs(organization)
         result = RunResult(run_date=run_date)
-        steps = selectors.default_workflow_steps(organization)
-        if steps:
-            _plan_actions(organization, run_date, steps, result)
+        run = DunningRun.objects.create(organization=organization, run_date=run_date)
+        charges_apply(organization=organization, run_date=run_date, log=result.log)
+        workflows = selectors.workflows_with_steps(organization)
+        if any(workflow.steps_list for workflow in workflows):
+            _plan_actions(organization, run_date, workflows, result)
         _group_into_messages(organization, run_date, result)
+        _write_run_log(run, result)
 
     logger.info(
         "Dunning run for organization %s on %s: %d actions, %d superseded, %d messages, %d held back",
@@ -116,34 +133,92 @@ def _lock_organization_runs(organization: Organization) -> None:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", [f"dunning-run:{organization.pk}"])
 
 
-def _plan_actions(organization: Organization, run_date: dt.date, steps: list[WorkflowStep], result: RunResult) -> None:
-    invoices = list(selectors.invoices_to_plan(organization, run_date, steps))
+@dataclass
+class _PlanningState:
+    """What the planner knows about the candidate invoices, loaded in a few queries."""
+
+    done: dict
+    last_sent: dict
+    questioned: set
+    debtor_holds: dict
+    invoice_holds: dict
+    balances: dict = field(default_factory=dict)
+    workflow_by_debtor: dict = field(default_factory=dict)
+
+
+def _plan_actions(organization: Organization, run_date: dt.date, workflows: list, result: RunResult) -> None:
+    all_steps = [step for workflow in workflows for step in workflow.steps_list]
+    invoices = list(selectors.invoices_to_plan(organization, run_date, all_steps))
     invoice_ids = [invoice.pk for invoice in invoices]
-    done = selectors.step_ids_by_invoice(organization, invoice_ids)
-    last_sent = selectors.last_message_dates(organization, invoice_ids)
-    questioned = selectors.invoice_ids_with_open_question(organization, invoice_ids)
-    balances: dict[tuple, Decimal] = {}
+    debtor_holds, invoice_holds = selectors.held_debtors_and_invoices(organization, run_date)
+    state = _PlanningState(
+        done=selectors.step_ids_by_invoice(organization, invoice_ids),
+        last_sent=selectors.last_message_dates(organization, invoice_ids),
+        questioned=selectors.invoice_ids_with_open_question(organization, invoice_ids),
+        debtor_holds=debtor_holds,
+        invoice_holds=invoice_holds,
+    )
 
     for invoice in invoices:
-        previous = last_sent.get(invoice.pk)
-        plan = plan_step(
-            steps,
-            days_since_due(invoice.due_date, run_date),
-            done.get(invoice.pk, set()),
-            days_since_last_message=(run_date - previous).days if previous else None,
-        )
+        workflow = _workflow_of(state, workflows, invoice)
+        if workflow is None or not workflow.steps_list:
+            continue
+        plan = _plan_for(invoice, workflow.steps_list, state, run_date, organization.country)
         if plan is None:
             continue
-        reason = hold_reason(
-            invoice,
-            has_open_question=invoice.pk in questioned,
-            net_balance=_net_balance(balances, invoice),
-        )
+        reason = _hold_reason(state, invoice)
         if reason is not None:
-            result.skipped.append(SkippedInvoice(invoice.number, reason))
+            result.skipped.append(SkippedInvoice(invoice.number, reason, invoice=invoice, step=plan.step))
             logger.info("Dunning held back invoice %s (%s): %s", invoice.pk, invoice.number, reason)
             continue
-        _create_actions(invoice, plan, run_date, result)
+        if plan.step.template == StepTemplate.FOURTEEN_DAY_LETTER:
+            _plan_fourteen_day_letter(invoice, plan, run_date, state, result)
+        else:
+            _create_actions(invoice, plan, run_date, result)
+        state.done.setdefault(invoice.pk, set()).add(plan.step.pk)
+
+
+def _workflow_of(state: _PlanningState, workflows: list, invoice: Invoice):
+    debtor = invoice.debtor
+    if debtor.pk not in state.workflow_by_debtor:
+        open_total = _net_balance(state.balances, invoice)
+        state.workflow_by_debtor[debtor.pk] = workflow_for(debtor, workflows, open_total)
+    return state.workflow_by_debtor[debtor.pk]
+
+
+def _plan_for(invoice: Invoice, steps: list, state: _PlanningState, run_date: dt.date, country: str):
+    """Return the step to act on for ``invoice`` today, skipping steps that do not apply to its debtor."""
+    previous = state.last_sent.get(invoice.pk)
+    done = set(state.done.get(invoice.pk, set()))
+
+    def is_due(step) -> bool:
+        first_day = step_date(step, invoice.due_date, previous, country)
+        return step_is_due_on(step, run_date, invoice.due_date, first_day)
+
+    plan = plan_step(
+        steps,
+        days_since_due(invoice.due_date, run_date),
+        done,
+        days_since_last_message=(run_date - previous).days if previous else None,
+        is_due=is_due,
+    )
+    if plan is not None and not step_applies_to(plan.step, invoice.debtor):
+        # A 14-day letter is for consumers only; for a business the step is
+        # recorded as skipped and the next one follows in a later run.
+        _skip_step(invoice, plan.step, run_date, reason=NOT_FOR_THIS_DEBTOR)
+        state.done.setdefault(invoice.pk, set()).add(plan.step.pk)
+        return None
+    return plan
+
+
+def _hold_reason(state: _PlanningState, invoice: Invoice) -> str | None:
+    hold = state.invoice_holds.get(invoice.pk) or state.debtor_holds.get(invoice.debtor_id)
+    return hold_reason(
+        invoice,
+        has_open_question=invoice.pk in state.questioned,
+        net_balance=_net_balance(state.balances, invoice),
+        hold=hold,
+    )
 
 
 def _net_balance(cache: dict, invoice: Invoice) -> Decimal:
@@ -151,6 +226,38 @@ def _net_balance(cache: dict, invoice: Invoice) -> Decimal:
     if key not in cache:
         cache[key] = debtor_net_balance(invoice.debtor, currency=invoice.currency)
     return cache[key]
+
+
+def _plan_fourteen_day_letter(
+    invoice: Invoice, plan: StepPlan, run_date: dt.date, state: _PlanningState, result: RunResult
+) -> None:
+    """Plan the 14-day letter for every overdue open claim of the debtor, so that one letter names them all.
+
+    The law asks for one letter listing all open claims of the same debtor
+    (art. 6:96(7) BW); claims that are held or already had the letter stay out.
+    """
+    _create_actions(invoice, plan, run_date, result)
+    claims = selectors.overdue_claims_of_debtor(invoice.debtor, run_date, exclude=[invoice.pk])
+    for claim in claims:
+        if plan.step.pk in state.done.get(claim.pk, set()) or _hold_reason(state, claim) is not None:
+            continue
+        _create_actions(claim, StepPlan(step=plan.step, superseded=()), run_date, result)
+        state.done.setdefault(claim.pk, set()).add(plan.step.pk)
+
+
+def _skip_step(invoice: Invoice, step: WorkflowStep, run_date: dt.date, *, reason: str) -> None:
+    DunningAction.objects.get_or_create(
+        organization_id=invoice.organization_id,
+        invoice=invoice,
+        step=step,
+        defaults={
+            "run_date": run_date,
+            "status": ActionStatus.SKIPPED,
+            "status_reason": reason,
+            "open_amount": invoice.open_amount,
+            "days_past_due": days_past_due(invoice.due_date, run_date),
+        },
+    )
 
 
 def _create_actions(invoice: Invoice, plan: StepPlan, run_date: dt.date, result: RunResult) -> None:
@@ -181,6 +288,49 @@ def _create_actions(invoice: Invoice, plan: StepPlan, run_date: dt.date, result:
             },
         )
         result.actions_superseded += int(created)
+
+
+def _write_run_log(run: DunningRun, result: RunResult) -> None:
+    entries = [
+        RunLogEntry(
+            organization_id=run.organization_id,
+            run=run,
+            invoice_id=action.invoice_id,
+            debtor_id=action.invoice.debtor_id,
+            outcome=RunOutcome.PLANNED,
+            step_id=action.step_id,
+        )
+        for action in result.actions_created
+    ]
+    entries += [
+        RunLogEntry(
+            organization_id=run.organization_id,
+            run=run,
+            invoice_id=skipped.invoice.pk if skipped.invoice else None,
+            debtor_id=skipped.invoice.debtor_id if skipped.invoice else None,
+            outcome=RunOutcome.HELD if skipped.reason.startswith("on hold") else RunOutcome.SKIPPED,
+            step_id=skipped.step.pk if skipped.step else None,
+            reason=skipped.reason[:300],
+        )
+        for skipped in result.skipped
+    ]
+    entries += [
+        RunLogEntry(
+            organization_id=run.organization_id,
+            run=run,
+            invoice_id=charge.invoice_id,
+            debtor_id=charge.invoice.debtor_id,
+            outcome=RunOutcome.CHARGED,
+            reason=f"{charge.kind} {charge.currency} {format_amount(charge.amount)}",
+        )
+        for charge in result.log.charges
+    ]
+    RunLogEntry.objects.bulk_create(entries, batch_size=2000)
+    DunningRun.objects.filter(pk=run.pk).update(
+        actions_planned=len(result.actions_created),
+        invoices_skipped=len(result.skipped),
+        messages_created=len(result.message_ids),
+    )
 
 
 def _group_into_messages(organization: Organization, run_date: dt.date, result: RunResult) -> None:

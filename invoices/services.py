@@ -221,7 +221,7 @@ def invoice_refresh_balance(invoice: Invoice) -> None:
         invoice.open_amount = invoice.credit_amount - used
         invoice.settlement_status = SettlementStatus.PAID if invoice.open_amount == 0 else SettlementStatus.OPEN
     else:
-        allocations = Allocation.objects.filter(invoice=invoice)
+        allocations = Allocation.objects.filter(invoice=invoice, charge__isnull=True)
         credited = allocations.filter(credit_document__isnull=False).aggregate(total=Sum("amount"))["total"] or ZERO
         paid = allocations.filter(payment__isnull=False).aggregate(total=Sum("amount"))["total"] or ZERO
         invoice.open_amount = invoice.total_amount - credited - paid
@@ -313,11 +313,15 @@ def _lock_invoices(organization: Organization, invoices: list[Invoice]) -> list[
 
 
 def _allocate_payment(payment: Payment, invoices: list[Invoice]) -> None:
+    """Apply the payment to each invoice in turn: its open costs, then interest, then principal (art. 6:44 BW)."""
     remaining = payment.amount
     for invoice in invoices:
         if remaining <= 0:
             break
-        if invoice.is_credit or invoice.currency != payment.currency or invoice.open_amount <= 0:
+        if invoice.is_credit or invoice.currency != payment.currency:
+            continue
+        remaining = _allocate_to_charges(payment, invoice, remaining)
+        if remaining <= 0 or invoice.open_amount <= 0:
             continue
         amount = min(remaining, invoice.open_amount)
         Allocation.objects.create(
@@ -325,6 +329,32 @@ def _allocate_payment(payment: Payment, invoices: list[Invoice]) -> None:
         )
         remaining -= amount
         invoice_refresh_balance(invoice)
+
+
+def _allocate_to_charges(payment: Payment, invoice: Invoice, remaining: Decimal) -> Decimal:
+    from dunning.models import Charge, ChargeKind
+
+    order = {ChargeKind.COLLECTION_COSTS: 0, ChargeKind.FIXED_FEE: 1, ChargeKind.INTEREST: 2}
+    charges = Charge.objects.filter(invoice=invoice, open_amount__gt=0).select_for_update()
+    for charge in sorted(charges, key=lambda charge: (order.get(charge.kind, 9), charge.created_at)):
+        if remaining <= 0:
+            break
+        amount = min(remaining, charge.open_amount)
+        Allocation.objects.create(
+            organization_id=payment.organization_id, invoice=invoice, charge=charge, payment=payment, amount=amount
+        )
+        remaining -= amount
+        charge_refresh_balance(charge)
+    return remaining
+
+
+def charge_refresh_balance(charge) -> None:
+    """Recompute a charge's open amount from its allocations; a waived charge stays at zero."""
+    if charge.waived_at is not None:
+        return
+    paid = charge.allocations.aggregate(total=Sum("amount"))["total"] or ZERO
+    charge.open_amount = charge.amount - paid
+    type(charge).objects.filter(pk=charge.pk).update(open_amount=charge.open_amount)
 
 
 @transaction.atomic
@@ -362,5 +392,7 @@ def _release_allocations(payment: Payment, amount: Decimal) -> Decimal:
         else:
             Allocation.objects.filter(pk=allocation.pk).update(amount=allocation.amount - part)
         released += part
+        if allocation.charge_id is not None:
+            charge_refresh_balance(allocation.charge)
         invoice_refresh_balance(allocation.invoice)
     return released
