@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard import views
+from dashboard import run_views, views
 
 app_name = "dashboard"
 
@@ -20,4 +20,9 @@ urlpatterns = [
     path("settings/", views.organization_settings, name="settings"),
     path("users/", views.users, name="users"),
     path("language/", views.language_switch, name="language"),
+    path("dunning/upcoming/", run_views.dunning_upcoming, name="dunning_upcoming"),
+    path("dunning/runs/", run_views.dunning_runs, name="dunning_runs"),
+    path("dunning/runs/<uuid:run_id>/", run_views.dunning_run_detail, name="dunning_run"),
+    path("credit/", run_views.credit_worklist, name="credit_worklist"),
+    path("credit/<uuid:credit_id>/allocate/", run_views.credit_allocate_view, name="credit_allocate"),
 ]

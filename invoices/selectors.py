@@ -72,3 +72,20 @@ def debtor_net_balance(debtor, currency: str | None = None) -> Decimal:
 
 def get_invoice_in_organization(invoice_id, organization) -> Invoice:
     return Invoice.objects.for_organization(organization).select_related("debtor").get(pk=invoice_id)
+
+
+def credits_to_allocate(organization) -> list[tuple[Invoice, list[Invoice]]]:
+    """Return each credit document with credit left whose debtor has open invoices in its currency.
+
+    The pairs feed the "allocate credit" worklist: (credit document, the
+    debtor's open invoices oldest due first).
+    """
+    documents = Invoice.objects.for_organization(organization)
+    credits = documents.filter(Q(kind=DocumentKind.CREDIT_NOTE) | Q(total_amount__lt=0), open_amount__gt=0)
+    rows = []
+    for credit in credits.select_related("debtor").order_by("debtor__name", "issue_date"):
+        invoices = receivable_invoices(documents).filter(debtor=credit.debtor, currency=credit.currency)
+        open_invoices = list(invoices.order_by("due_date", "number"))
+        if open_invoices:
+            rows.append((credit, open_invoices))
+    return rows

@@ -13,6 +13,8 @@ from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from debtors.services import debtor_create
+from dunning.models import Workflow, WorkflowStep
+from invoices.models import DocumentKind
 from invoices.services import invoice_register
 from payt.models import Role
 from payt.services import api_key_create, membership_add, organization_create
@@ -95,5 +97,44 @@ def make_invoice():
                 total_amount=Decimal(total),
             )
         return invoice
+
+    return make
+
+
+@pytest.fixture
+def use_workflow():
+    """Make a workflow with the given (days after due, template) steps the default one."""
+
+    def make(organization, steps, name="Test workflow"):
+        with tenant_context(organization):
+            Workflow.objects.filter(is_default=True).update(is_default=False)
+            workflow = Workflow.objects.create(organization=organization, name=name, is_default=True)
+            for position, (days, template) in enumerate(steps, start=1):
+                WorkflowStep.objects.create(
+                    organization=organization,
+                    workflow=workflow,
+                    position=position,
+                    days_after_due=days,
+                    template=template,
+                )
+        return workflow
+
+    return make
+
+
+@pytest.fixture
+def credit_note():
+    def make(organization, debtor, *, number, total, issue_date, preceding_number=""):
+        with tenant_context(organization):
+            credit, _ = invoice_register(
+                organization=organization,
+                debtor=debtor,
+                kind=DocumentKind.CREDIT_NOTE,
+                number=number,
+                issue_date=issue_date,
+                total_amount=Decimal(total),
+                preceding_number=preceding_number,
+            )
+        return credit
 
     return make
