@@ -34,6 +34,7 @@ from dunning.planner import (
     days_since_due,
     hold_reason,
     most_severe,
+    order_steps,
     plan_step,
     step_applies_to,
     step_date,
@@ -42,6 +43,7 @@ from dunning.planner import (
 )
 from invoices.models import Invoice
 from invoices.selectors import debtor_net_balance
+from payt.api_errors import DomainError
 from payt.dates import days_past_due
 from payt.models import Organization
 from payt.money import format_amount
@@ -391,3 +393,73 @@ def _open_message_for(
         Message.objects.filter(pk=message.pk).update(template=severest)
         message.template = severest
     return message
+
+
+@dataclass(frozen=True)
+class ManualReminder:
+    message: Message
+    step: WorkflowStep
+    days_past_due: int
+
+
+@transaction.atomic
+def reminder_create_manual(*, invoice: Invoice, today: dt.date) -> ManualReminder:
+    """Queue the invoice's next dunning step now, at a credit controller's request.
+
+    Refused with ``not_overdue`` on or before the due date, with the hold
+    reason when dunning would hold it back, and when every step has been
+    sent. The message is grouped with the debtor's other messages of the day.
+    """
+    organization = invoice.organization
+    _lock_organization_runs(organization)
+    overdue_days = days_past_due(invoice.due_date, today)
+    if overdue_days <= 0:
+        raise DomainError(
+            f"Invoice {invoice.number} is not overdue: it is due on {invoice.due_date.isoformat()} "
+            f"and today is {today.isoformat()}. A reminder can be sent from the day after the due date.",
+            code="not_overdue",
+            field="invoice",
+        )
+    _check_not_held(invoice, today)
+    step = _next_step(invoice, today)
+
+    result = RunResult(run_date=today)
+    _create_actions(invoice, StepPlan(step=step, superseded=()), today, result)
+    _group_into_messages(organization, today, result)
+    message = Message.objects.for_organization(organization).get(
+        debtor=invoice.debtor, channel=step.channel, run_date=today
+    )
+    return ManualReminder(message=message, step=step, days_past_due=overdue_days)
+
+
+def _check_not_held(invoice: Invoice, today: dt.date) -> None:
+    organization = invoice.organization
+    debtor_holds, invoice_holds = selectors.held_debtors_and_invoices(organization, today)
+    questioned = selectors.invoice_ids_with_open_question(organization, [invoice.pk])
+    reason = hold_reason(
+        invoice,
+        has_open_question=invoice.pk in questioned,
+        net_balance=debtor_net_balance(invoice.debtor, currency=invoice.currency),
+        hold=invoice_holds.get(invoice.pk) or debtor_holds.get(invoice.debtor_id),
+    )
+    if reason is not None:
+        raise DomainError(
+            f"No reminder for invoice {invoice.number}: {reason}.", code="held_back", field="invoice", status_code=409
+        )
+
+
+def _next_step(invoice: Invoice, today: dt.date) -> WorkflowStep:
+    workflows = selectors.workflows_with_steps(invoice.organization)
+    workflow = workflow_for(invoice.debtor, workflows, debtor_net_balance(invoice.debtor, currency=invoice.currency))
+    done = selectors.step_ids_by_invoice(invoice.organization, [invoice.pk]).get(invoice.pk, set())
+    steps = [step for step in order_steps(workflow.steps_list if workflow else []) if step.days_after_due > 0]
+    pending = [step for step in steps if step.pk not in done and step_applies_to(step, invoice.debtor)]
+    if not pending:
+        raise DomainError(
+            f"Every step of the workflow has been sent for invoice {invoice.number}; "
+            "hand it over to collection or call the debtor.",
+            code="workflow_finished",
+            field="invoice",
+            status_code=409,
+        )
+    return pending[0]

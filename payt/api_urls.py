@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.routers import SimpleRouter
 
 from debtors.api import DebtorViewSet
+from dunning.api import InvoiceReminderView
 from invoices.api import InvoiceViewSet, PaymentViewSet, UblImportView
 from payt.api_base import api_not_found
 
@@ -23,6 +24,7 @@ router.register("payments", PaymentViewSet, basename="payment")
 urlpatterns = [
     path("invoices/ubl", UblImportView.as_view(), name="invoice-ubl"),
     path("invoices/ubl/", UblImportSlashView.as_view(), name="invoice-ubl-slash"),
+    path("invoices/<uuid:invoice_id>/reminders", InvoiceReminderView.as_view(), name="invoice-reminders"),
     *router.urls,
     # Last: any other path under the prefix gets a JSON 404.
     re_path(r"^(?P<path>.*)$", api_not_found, name="api-not-found"),
