@@ -12,6 +12,7 @@ from payt.api_base import ApiViewMixin, ErrorSerializer
 from payt.api_errors import DomainError
 from payt.dates import local_today
 
+
 class ReminderSerializer(serializers.Serializer):
     message_id = serializers.UUIDField(help_text="The outbox message that carries the reminder.")
     invoice = serializers.CharField(help_text="Invoice number.")

@@ -42,11 +42,11 @@ from dunning.planner import (
     workflow_for,
 )
 from invoices.models import Invoice
-from invoices.selectors import debtor_net_balance
+from invoices.selectors import debtor_net_balance, net_balances
 from payt.api_errors import DomainError
 from payt.dates import days_past_due
 from payt.models import Organization
-from payt.money import format_amount
+from payt.money import ZERO, format_amount
 from payt.tenancy import tenant_context
 
 logger = logging.getLogger(__name__)
@@ -144,7 +144,7 @@ class _PlanningState:
     questioned: set
     debtor_holds: dict
     invoice_holds: dict
-    balances: dict = field(default_factory=dict)
+    balances: dict
     workflow_by_debtor: dict = field(default_factory=dict)
 
 
@@ -154,6 +154,7 @@ def _plan_actions(organization: Organization, run_date: dt.date, workflows: list
     invoice_ids = [invoice.pk for invoice in invoices]
     debtor_holds, invoice_holds = selectors.held_debtors_and_invoices(organization, run_date)
     state = _PlanningState(
+        balances=net_balances(organization, {invoice.debtor_id for invoice in invoices}),
         done=selectors.step_ids_by_invoice(organization, invoice_ids),
         last_sent=selectors.last_message_dates(organization, invoice_ids),
         questioned=selectors.invoice_ids_with_open_question(organization, invoice_ids),
@@ -223,11 +224,9 @@ def _hold_reason(state: _PlanningState, invoice: Invoice) -> str | None:
     )
 
 
-def _net_balance(cache: dict, invoice: Invoice) -> Decimal:
-    key = (invoice.debtor_id, invoice.currency)
-    if key not in cache:
-        cache[key] = debtor_net_balance(invoice.debtor, currency=invoice.currency)
-    return cache[key]
+def _net_balance(balances: dict, invoice: Invoice) -> Decimal:
+    """Return the debtor's net balance in the invoice's currency, loaded up front for all candidates."""
+    return balances.get((invoice.debtor_id, invoice.currency), ZERO)
 
 
 def _plan_fourteen_day_letter(
