@@ -12,7 +12,6 @@ from decimal import Decimal
 
 from django.db import connection, transaction
 
-from debtors.models import Debtor
 from dunning import selectors
 from dunning.charges import ChargeLog, charges_apply
 from dunning.models import (
@@ -76,6 +75,8 @@ class RunResult:
     message_ids: list = field(default_factory=list)
     skipped: list[SkippedInvoice] = field(default_factory=list)
     log: ChargeLog = field(default_factory=ChargeLog)
+    # Actions decided in this run and not yet written; ``_save_actions`` writes them in bulk.
+    unsaved: list[DunningAction] = field(default_factory=list, repr=False)
 
 
 @transaction.atomic
@@ -116,6 +117,7 @@ def dunning_run(*, organization: Organization, run_date: dt.date) -> RunResult:
         if any(workflow.steps_list for workflow in workflows):
             _plan_actions(organization, run_date, workflows, result)
         _group_into_messages(organization, run_date, result)
+        _save_actions(result)
         _write_run_log(run, result)
 
     logger.info(
@@ -166,7 +168,7 @@ def _plan_actions(organization: Organization, run_date: dt.date, workflows: list
         workflow = _workflow_of(state, workflows, invoice)
         if workflow is None or not workflow.steps_list:
             continue
-        plan = _plan_for(invoice, workflow.steps_list, state, run_date, organization.country)
+        plan = _plan_for(invoice, workflow.steps_list, state, run_date, organization.country, result)
         if plan is None:
             continue
         reason = _hold_reason(state, invoice)
@@ -189,7 +191,9 @@ def _workflow_of(state: _PlanningState, workflows: list, invoice: Invoice):
     return state.workflow_by_debtor[debtor.pk]
 
 
-def _plan_for(invoice: Invoice, steps: list, state: _PlanningState, run_date: dt.date, country: str):
+def _plan_for(
+    invoice: Invoice, steps: list, state: _PlanningState, run_date: dt.date, country: str, result: RunResult
+):
     """Return the step to act on for ``invoice`` today, skipping steps that do not apply to its debtor."""
     previous = state.last_sent.get(invoice.pk)
     done = set(state.done.get(invoice.pk, set()))
@@ -208,7 +212,7 @@ def _plan_for(invoice: Invoice, steps: list, state: _PlanningState, run_date: dt
     if plan is not None and not step_applies_to(plan.step, invoice.debtor):
         # A 14-day letter is for consumers only; for a business the step is
         # recorded as skipped and the next one follows in a later run.
-        _skip_step(invoice, plan.step, run_date, reason=NOT_FOR_THIS_DEBTOR)
+        _skip_step(invoice, plan.step, run_date, reason=NOT_FOR_THIS_DEBTOR, result=result)
         state.done.setdefault(invoice.pk, set()).add(plan.step.pk)
         return None
     return plan
@@ -246,49 +250,37 @@ def _plan_fourteen_day_letter(
         state.done.setdefault(claim.pk, set()).add(plan.step.pk)
 
 
-def _skip_step(invoice: Invoice, step: WorkflowStep, run_date: dt.date, *, reason: str) -> None:
-    DunningAction.objects.get_or_create(
+def _skip_step(invoice: Invoice, step: WorkflowStep, run_date: dt.date, *, reason: str, result: RunResult) -> None:
+    result.unsaved.append(_new_action(invoice, step, run_date, status=ActionStatus.SKIPPED, reason=reason))
+
+
+def _new_action(invoice: Invoice, step: WorkflowStep, run_date: dt.date, *, status: str, reason: str = ""):
+    return DunningAction(
         organization_id=invoice.organization_id,
         invoice=invoice,
         step=step,
-        defaults={
-            "run_date": run_date,
-            "status": ActionStatus.SKIPPED,
-            "status_reason": reason,
-            "open_amount": invoice.open_amount,
-            "days_past_due": days_past_due(invoice.due_date, run_date),
-        },
+        run_date=run_date,
+        status=status,
+        status_reason=reason,
+        open_amount=invoice.open_amount,
+        days_past_due=days_past_due(invoice.due_date, run_date),
     )
 
 
 def _create_actions(invoice: Invoice, plan: StepPlan, run_date: dt.date, result: RunResult) -> None:
-    action, created = DunningAction.objects.get_or_create(
-        organization_id=invoice.organization_id,
-        invoice=invoice,
-        step=plan.step,
-        defaults={
-            "run_date": run_date,
-            "open_amount": invoice.open_amount,
-            "days_past_due": days_past_due(invoice.due_date, run_date),
-        },
-    )
-    if created:
-        result.actions_created.append(action)
-
+    """Decide the step's action and the superseded ones; the caller's state keeps each (invoice, step) once."""
+    action = _new_action(invoice, plan.step, run_date, status=ActionStatus.PLANNED)
+    result.unsaved.append(action)
+    result.actions_created.append(action)
     for step in plan.superseded:
-        _, created = DunningAction.objects.get_or_create(
-            organization_id=invoice.organization_id,
-            invoice=invoice,
-            step=step,
-            defaults={
-                "run_date": run_date,
-                "status": ActionStatus.SKIPPED,
-                "status_reason": SUPERSEDED,
-                "open_amount": invoice.open_amount,
-                "days_past_due": days_past_due(invoice.due_date, run_date),
-            },
-        )
-        result.actions_superseded += int(created)
+        result.unsaved.append(_new_action(invoice, step, run_date, status=ActionStatus.SKIPPED, reason=SUPERSEDED))
+        result.actions_superseded += 1
+
+
+def _save_actions(result: RunResult) -> None:
+    """Write the run's new actions in bulk; the unique constraint still guards each (invoice, step)."""
+    DunningAction.objects.bulk_create(result.unsaved, batch_size=2000)
+    result.unsaved = []
 
 
 def _write_run_log(run: DunningRun, result: RunResult) -> None:
@@ -335,63 +327,79 @@ def _write_run_log(run: DunningRun, result: RunResult) -> None:
 
 
 def _group_into_messages(organization: Organization, run_date: dt.date, result: RunResult) -> None:
-    """Attach every planned action without a message to its debtor's message of ``run_date``.
+    """Attach every planned action without a message to its debtor's message of ``run_date``, per channel.
 
-    Actions left from an earlier day (their debtor's message of that day had
-    already gone out) are picked up here too.
+    The run's new actions are still in memory; actions left from an earlier
+    day (their debtor's message of that day had already gone out) come from
+    the database. Existing messages of the day are locked: a sender claims a
+    message with an UPDATE, so either the claim waits until this run has
+    added its actions, or this run finds it claimed and leaves the actions
+    for the next run.
     """
     groups: dict[tuple, list[DunningAction]] = defaultdict(list)
+    for action in result.actions_created:
+        groups[(action.invoice.debtor_id, action.step.channel)].append(action)
     for action in selectors.pending_actions(organization):
         groups[(action.invoice.debtor_id, action.step.channel)].append(action)
+    if not groups:
+        return
 
-    for (_, channel), actions in groups.items():
-        debtor = actions[0].invoice.debtor
-        template = most_severe(action.step.template for action in actions)
-        message = _open_message_for(organization, debtor, channel, run_date, template)
+    messages = _messages_of_day(organization, run_date, groups)
+    stored_action_updates: dict = defaultdict(list)
+    for key, actions in groups.items():
+        message = messages.get(key)
         if message is None:
             logger.info(
-                "Debtor %s already has a message in progress on %s; %d actions wait for the next run",
-                debtor.pk,
-                run_date,
-                len(actions),
+                "Debtor %s already has a message in progress on %s; %d actions wait", key[0], run_date, len(actions)
             )
             continue
-        DunningAction.objects.filter(pk__in=[action.pk for action in actions]).update(message=message)
+        for action in actions:
+            if action._state.adding:
+                action.message = message
+            else:
+                stored_action_updates[message.pk].append(action.pk)
         if message.pk not in result.message_ids:
             result.message_ids.append(message.pk)
+    for message_id, action_ids in stored_action_updates.items():
+        DunningAction.objects.filter(pk__in=action_ids).update(message_id=message_id)
 
 
-def _open_message_for(
-    organization: Organization, debtor: Debtor, channel: str, run_date: dt.date, template: str
-) -> Message | None:
-    """Return the debtor's queued message of the day, creating it if needed.
+def _messages_of_day(organization: Organization, run_date: dt.date, groups: dict) -> dict:
+    """Return {(debtor id, channel): queued message of the day}, creating the missing ones in bulk.
 
-    Returns None when that message is already sending or done.
+    A key whose message is already sending or sent is left out.
     """
-    message, created = Message.objects.get_or_create(
-        organization=organization,
-        debtor=debtor,
-        channel=channel,
-        run_date=run_date,
-        defaults={
-            "template": template,
-            "language": debtor.language or organization.default_language,
-            "recipient": debtor.email,
-        },
-    )
-    if created:
-        return message
-
-    # Lock the row: a sender claims it with an UPDATE, so either the claim
-    # waits until this run has added its actions, or this run finds it claimed.
-    message = Message.objects.select_for_update().get(pk=message.pk)
-    if message.status != MessageStatus.QUEUED:
-        return None
-    severest = most_severe([message.template, template])
-    if severest != message.template:
-        Message.objects.filter(pk=message.pk).update(template=severest)
-        message.template = severest
-    return message
+    debtor_ids = {debtor_id for debtor_id, _ in groups}
+    existing = {
+        (message.debtor_id, message.channel): message
+        for message in Message.objects.for_organization(organization)
+        .filter(run_date=run_date, debtor_id__in=debtor_ids)
+        .select_for_update()
+    }
+    messages, new_messages = {}, []
+    for key, actions in groups.items():
+        template = most_severe(action.step.template for action in actions)
+        message = existing.get(key)
+        if message is None:
+            debtor = actions[0].invoice.debtor
+            message = Message(
+                organization=organization,
+                debtor=debtor,
+                channel=key[1],
+                run_date=run_date,
+                template=template,
+                language=debtor.language or organization.default_language,
+                recipient=debtor.email,
+            )
+            new_messages.append(message)
+        elif message.status != MessageStatus.QUEUED:
+            continue
+        elif most_severe([message.template, template]) != message.template:
+            message.template = most_severe([message.template, template])
+            Message.objects.filter(pk=message.pk).update(template=message.template)
+        messages[key] = message
+    Message.objects.bulk_create(new_messages, batch_size=2000)
+    return messages
 
 
 @dataclass(frozen=True)
@@ -425,6 +433,7 @@ def reminder_create_manual(*, invoice: Invoice, today: dt.date) -> ManualReminde
     result = RunResult(run_date=today)
     _create_actions(invoice, StepPlan(step=step, superseded=()), today, result)
     _group_into_messages(organization, today, result)
+    _save_actions(result)
     message = Message.objects.for_organization(organization).get(
         debtor=invoice.debtor, channel=step.channel, run_date=today
     )
