@@ -35,9 +35,11 @@ def interest_regime_for(country: str, debtor_kind: str) -> InterestRegime:
     debtor_kind = check_debtor_kind(debtor_kind)
     regime = InterestRegime.objects.filter(country=country, debtor_kind=debtor_kind).first()
     if regime is None:
+        covered = ", ".join(f"{row.country} {row.debtor_kind}" for row in InterestRegime.objects.order_by("code"))
         raise CalculationError(
             "debtor_kind",
-            f"the rate tables hold no statutory interest regime for {debtor_kind} debtors in {country}.",
+            f"the rate tables hold no statutory interest regime for {debtor_kind} debtors in {country}; "
+            f"they cover {covered}.",
         )
     return regime
 
