@@ -6,13 +6,16 @@ and check that the other's rows stay invisible and unchanged.
 """
 
 import datetime as dt
+import importlib
 from decimal import Decimal
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from debtors.services import debtor_create
+from dunning.models import InterestRegime
 from invoices.services import invoice_register
 from payt.models import Role
 from payt.services import api_key_create, membership_add, organization_create
@@ -97,3 +100,15 @@ def make_invoice():
         return invoice
 
     return make
+
+
+@pytest.fixture
+def statutory_rates(db):
+    """Make sure the rate tables hold the rows the migration seeds.
+
+    Tests with ``transaction=True`` (live server, concurrency) flush every
+    table when they end, seeded data included, so the seed runs again here.
+    """
+    if not InterestRegime.objects.exists():
+        seed_migration = importlib.import_module("dunning.migrations.0005_seed_statutory_interest_rates")
+        seed_migration.seed(django_apps, None)

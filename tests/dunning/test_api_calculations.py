@@ -5,6 +5,8 @@ from rest_framework.test import APIClient
 
 from tests.api_support import assert_error
 
+pytestmark = pytest.mark.usefixtures("statutory_rates")
+
 COSTS = "/api/v1/calculations/collection-costs"
 INTEREST = "/api/v1/calculations/interest"
 

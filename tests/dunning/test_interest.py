@@ -43,7 +43,7 @@ SEEDED_EXAMPLES = [
 ]
 
 
-@pytest.mark.django_db
+@pytest.mark.usefixtures("statutory_rates")
 @pytest.mark.parametrize(("country", "kind", "principal", "start", "end", "expected"), SEEDED_EXAMPLES)
 def test_worked_example_with_seeded_rates(country, kind, principal, start, end, expected):
     calculation = statutory_interest_for(country, kind, Decimal(principal), start, end)
@@ -51,7 +51,7 @@ def test_worked_example_with_seeded_rates(country, kind, principal, start, end, 
     assert calculation.result.amount == Decimal(expected)
 
 
-@pytest.mark.django_db
+@pytest.mark.usefixtures("statutory_rates")
 def test_nl_consumer_example_breakdown():
     result = statutory_interest_for("NL", "consumer", Decimal("1000.00"), D(2023, 3, 1), D(2024, 12, 31)).result
 
@@ -71,7 +71,7 @@ def test_nl_consumer_example_breakdown():
     assert capitalisation.base_after == Decimal("1055.12")
 
 
-@pytest.mark.django_db
+@pytest.mark.usefixtures("statutory_rates")
 def test_nl_commercial_example_periods():
     result = statutory_interest_for("NL", "business", Decimal("5000.00"), D(2025, 2, 1), D(2025, 12, 31)).result
 
@@ -86,7 +86,7 @@ def test_nl_commercial_example_periods():
     assert result.capitalisations == ()
 
 
-@pytest.mark.django_db
+@pytest.mark.usefixtures("statutory_rates")
 def test_nl_commercial_capitalises_first_year():
     result = statutory_interest_for("NL", "business", Decimal("10000.00"), D(2023, 1, 1), D(2024, 12, 31)).result
 
@@ -98,7 +98,7 @@ def test_nl_commercial_capitalises_first_year():
     assert [period.days for period in result.periods] == [181, 184, 182, 184]
 
 
-@pytest.mark.django_db
+@pytest.mark.usefixtures("statutory_rates")
 def test_unverified_rate_flags_result():
     verified = statutory_interest_for("NL", "business", Decimal("100.00"), D(2026, 1, 1), D(2026, 6, 30)).result
     unverified = statutory_interest_for("NL", "consumer", Decimal("100.00"), D(2026, 1, 1), D(2026, 6, 30)).result
@@ -107,7 +107,7 @@ def test_unverified_rate_flags_result():
     assert unverified.rates_verified is False
 
 
-@pytest.mark.django_db
+@pytest.mark.usefixtures("statutory_rates")
 def test_uk_rate_fixed_by_due_half_year():
     # Due on 31 December 2025: the reference rate of H2 2025 (12.25%) applies throughout 2026 too.
     result = statutory_interest_for("GB", "business", Decimal("5000.00"), D(2026, 1, 1), D(2026, 8, 31)).result
@@ -117,7 +117,7 @@ def test_uk_rate_fixed_by_due_half_year():
     ]
 
 
-@pytest.mark.django_db
+@pytest.mark.usefixtures("statutory_rates")
 @pytest.mark.parametrize(
     ("country", "kind", "parameter"),
     [("FR", "consumer", "debtor_kind"), ("GB", "consumer", "debtor_kind"), ("ES", "business", "country")],
@@ -129,7 +129,7 @@ def test_regime_missing_names_parameter(country, kind, parameter):
     assert raised.value.parameter == parameter
 
 
-@pytest.mark.django_db
+@pytest.mark.usefixtures("statutory_rates")
 def test_date_before_rate_table_names_start():
     with pytest.raises(CalculationError) as raised:
         statutory_interest_for("FR", "business", Decimal("100.00"), D(2023, 12, 31), D(2024, 1, 31))
@@ -138,7 +138,7 @@ def test_date_before_rate_table_names_start():
     assert "2024-01-01" in raised.value.message
 
 
-@pytest.mark.django_db
+@pytest.mark.usefixtures("statutory_rates")
 def test_regime_day_count_setting_is_used():
     regime = interest_regime_for("DE", "business")
     schedule = interest_schedule(regime)
