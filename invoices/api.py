@@ -65,7 +65,7 @@ class InvoiceSerializer(serializers.Serializer):
     issue_date = serializers.DateField()
     due_date = serializers.DateField()
     due_date_derived = serializers.BooleanField(
-        help_text="True when the due date is the issue date plus the payment term."
+        help_text="True when the due date was derived from the organisation's default payment term."
     )
     currency = serializers.CharField()
     total_amount = money_field(help_text="Total including VAT; negative for a negative (credit) invoice.")
@@ -115,7 +115,10 @@ class InvoiceCreateSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
-        help_text="Default: issue date plus the payment term.",
+        help_text=(
+            "Default: from the organisation's payment term, days after the issue date "
+            "or months after the end of the invoice month."
+        ),
     )
     currency = serializers.CharField(max_length=20, default="EUR", help_text="ISO 4217 code.")
     total_amount = money_field(min_value=Decimal("0"), help_text='Total including VAT, for example "1656.25".')

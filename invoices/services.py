@@ -51,8 +51,8 @@ def invoice_register(
 
     A number is unique per organisation and document kind. Sending the same
     original document again returns the existing one; other content under an
-    existing number is rejected with 409. A missing due date becomes the
-    issue date plus the organisation's payment term and is marked derived.
+    existing number is rejected with 409. A missing due date comes from the
+    organisation's default payment term and is marked derived.
     A credit document that names a preceding invoice is allocated to it.
     """
     digest = sha256_of(source_document)
@@ -75,7 +75,7 @@ def invoice_register(
         number=number,
         external_id=external_id,
         issue_date=issue_date,
-        due_date=due_date or issue_date + dt.timedelta(days=organization.payment_term_days),
+        due_date=due_date or organization.default_due_date(issue_date),
         due_date_derived=due_date is None,
         currency=currency.upper(),
         total_amount=to_money(total_amount),
