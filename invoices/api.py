@@ -2,7 +2,7 @@
 
 import uuid
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
@@ -27,12 +27,15 @@ from invoices.selectors import invoice_status
 from payt.api_auth import TenantApiViewMixin
 from payt.api_base import ApiViewMixin, ErrorSerializer, TextXmlBodyParser, XmlBodyParser
 from payt.dates import days_past_due, local_today
-from payt.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+from payt.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, format_amount
 from portal.services import portal_url_for_invoice, portal_urls_for_debtors
 
 
 def money_field(**kwargs) -> serializers.DecimalField:
-    return serializers.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs)
+    # Input with more than two decimals is rejected; output is rounded half up, never half to even.
+    return serializers.DecimalField(
+        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, rounding=ROUND_HALF_UP, **kwargs
+    )
 
 
 def _currency(value: str) -> str:
@@ -309,7 +312,7 @@ class PaymentSerializer(serializers.Serializer):
     @extend_schema_field(OpenApiTypes.DECIMAL)
     def get_unallocated_amount(self, payment: Payment) -> str:
         allocated = sum((allocation.amount for allocation in payment.allocations.all()), start=0)
-        return f"{payment.amount - payment.reversed_amount - allocated:.2f}"
+        return format_amount(payment.amount - payment.reversed_amount - allocated)
 
 
 class PaymentCreateSerializer(serializers.Serializer):

@@ -8,6 +8,7 @@ import pytest
 from django.db import DatabaseError, connection, transaction
 
 from debtors.services import debtor_create
+from invoices.api import money_field
 from invoices.lines import LineInput, invoice_totals, line_net
 from invoices.models import Invoice, InvoiceLine
 from invoices.pdf import render_invoice_pdf
@@ -341,3 +342,8 @@ def test_other_tenant_cannot_add_line(org_alfa, org_bravo, alfa_invoice_with_lin
 
     with tenant_context(org_alfa):
         assert InvoiceLine.objects.count() == 1
+
+
+def test_api_money_output_rounds_half_up():
+    assert money_field().to_representation(Decimal("0.625")) == "0.63"
+    assert money_field().to_representation(Decimal("2.625")) == "2.63"
