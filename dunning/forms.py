@@ -39,6 +39,11 @@ class CalculatorForm(forms.Form):
 
 
 class CollectionCostsForm(CalculatorForm):
+    # Both calculators share a page, so their element ids differ while the parameter names match.
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "costs_%s")
+        super().__init__(*args, **kwargs)
+
     currency = forms.ChoiceField(
         label=_("Currency"),
         required=False,
@@ -52,6 +57,10 @@ class CollectionCostsForm(CalculatorForm):
 
 
 class InterestForm(CalculatorForm):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("auto_id", "interest_%s")
+        super().__init__(*args, **kwargs)
+
     start = forms.DateField(
         label=_("First interest day"), widget=DateInput, help_text=_("Usually the day after the due date.")
     )

@@ -47,7 +47,8 @@ def _add_errors(form, error: ValidationError | CalculationError) -> None:
 def _render_calculator(request, *, costs_form, interest_form, costs=None, interest=None, partial: str = ""):
     context = {"costs_form": costs_form, "interest_form": interest_form, "costs": costs, "interest": interest}
     if partial and _is_htmx(request):
-        response = render(request, partial, context, status=_status(costs_form, interest_form))
+        # htmx 2 swaps no content from a 4xx answer, so a card with form errors comes back as 200.
+        response = render(request, partial, context)
     else:
         response = render(request, "dashboard/calculators.html", context, status=_status(costs_form, interest_form))
     patch_vary_headers(response, ["HX-Request"])
