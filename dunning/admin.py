@@ -1,8 +1,8 @@
 """Django admin of the statutory interest rate tables, read-only.
 
-Rates change only through the dashboard's interest-rate page, which records
-each change in the acting organisation's audit log; the Django admin shows
-the tables, with unverified rows flagged.
+Rates change only through the dashboard's interest-rate page, because that
+page records each change in the acting organisation's audit log. The Django
+admin shows the tables, with unverified rows flagged.
 """
 
 from django.contrib import admin

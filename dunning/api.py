@@ -167,7 +167,7 @@ class InterestSerializer(serializers.Serializer):
 
 
 class CalculationView(TenantApiViewMixin, ApiViewMixin, APIView):
-    """Base of the calculator endpoints: check the query, calculate, and answer a ``CalculationError`` with 400."""
+    """Base of the calculator endpoints: check the query, calculate, and turn a ``CalculationError`` into a 400."""
 
     query_serializer_class: type[serializers.Serializer]
 

@@ -1,9 +1,9 @@
 """Statutory late-payment interest as a pure function of principal, dates and a rate table.
 
-No statute sets a rounding rule for interest, so this module fixes one:
-interest accrues unrounded across rate changes and calendar-year splits and
-is rounded half up to the cent once per capitalisation period (when it is
-added to the base on the yearly anniversary) and once at the end date.
+No statute sets a rounding rule for interest, so this module fixes one.
+Interest accrues unrounded across rate changes and calendar-year splits. It
+is rounded half up to the cent once per capitalisation period, when it is
+added to the base on the yearly anniversary, and once at the end date.
 Rounding every sub-period instead would make the result depend on where a
 period happens to be split.
 
@@ -30,7 +30,7 @@ _PRECISION = 40
 
 
 class DayCount(models.TextChoices):
-    """How the days of a period and the length of a year are counted."""
+    """Convention for counting the days of a period and the days of its year."""
 
     ACT_365 = "act_365", _("Actual/365")
     ACT_ACT = "act_act", _("Actual/actual, split by calendar year")

@@ -1,9 +1,9 @@
 """Dashboard pages of the dunning app: the calculators and the statutory interest rate tables.
 
 The calculators call the same functions as the API (``dunning.costs`` and
-``dunning.rate_selectors``). Each calculator answers a plain GET with the
-whole page and an htmx request with only its result, so the page works with
-and without JavaScript.
+``dunning.rate_selectors``). Each calculator returns the whole page for a
+plain GET and only its result card for an htmx request, so the page works
+with and without JavaScript.
 """
 
 from django.contrib import messages
@@ -47,7 +47,7 @@ def _add_errors(form, error: ValidationError | CalculationError) -> None:
 def _render_calculator(request, *, costs_form, interest_form, costs=None, interest=None, partial: str = ""):
     context = {"costs_form": costs_form, "interest_form": interest_form, "costs": costs, "interest": interest}
     if partial and _is_htmx(request):
-        # htmx 2 swaps no content from a 4xx answer, so a card with form errors comes back as 200.
+        # htmx 2 swaps no content from a 4xx response, so a card with form errors comes back as 200.
         response = render(request, partial, context)
     else:
         response = render(request, "dashboard/calculators.html", context, status=_status(costs_form, interest_form))

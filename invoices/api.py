@@ -277,11 +277,11 @@ def _totals_from_lines(lines: list[dict], total_amount: Decimal | None, vat_amou
             {"lines": f"The lines add up to {totals.gross}; send a credit note with positive lines instead."}
         )
     checks = (("total_amount", total_amount, totals.gross), ("vat_amount", vat_amount, totals.vat))
-    for field, given, computed in checks:
-        if given is not None and given != computed:
+    for field, sent, computed in checks:
+        if sent is not None and sent != computed:
             raise serializers.ValidationError(
                 {
-                    field: f"{given} does not match the lines: net {totals.net} + VAT {totals.vat} = {totals.gross} "
+                    field: f"{sent} does not match the lines: net {totals.net} + VAT {totals.vat} = {totals.gross} "
                     f"(VAT per rate, rounded half up); send {computed} or correct the lines."
                 }
             )

@@ -1,9 +1,9 @@
 """Invoice lines and the totals computed from them, as pure functions.
 
 A line's net amount is quantity × unit price rounded half up to the cent.
-VAT is computed per rate over the sum of the line nets with that rate and
-rounded half up once per rate (as EN 16931 totals VAT per category), so a
-line of 12.50 at 21% gives VAT 2.63 and a gross total of 15.13.
+VAT is computed per rate over the sum of the line nets with that rate, as
+EN 16931 totals VAT per category, and rounded half up once per rate. A line
+of 12.50 at 21% thus gives VAT 2.63 and a gross total of 15.13.
 """
 
 from collections import defaultdict

@@ -80,7 +80,7 @@ def test_interest_error_beside_field(bob_client):
     response = bob_client.get(reverse("dunning:calculate_interest"), query, HTTP_HX_REQUEST="true")
 
     html = response.content.decode()
-    # htmx swaps only 2xx answers into the page.
+    # htmx swaps only 2xx responses into the page.
     assert response.status_code == 200
     assert "no statutory interest regime for consumer debtors in FR" in html
     assert 'class="errorlist' in html

@@ -45,7 +45,7 @@ def test_line_net_half_cent_rounds_up():
 
 
 def test_vat_per_rate_over_summed_nets():
-    # Per line, 3 x 0.125 VAT at 21% on 0.60 would round to 0.13 each (0.39); per rate it is 21% of 1.80 = 0.378.
+    # 21% of 0.60 is 0.126, which per line would round to 0.13 (0.39 for three); per rate, 21% of 1.80 = 0.378.
     lines = [line(unit_price="0.60")] * 3 + [line(unit_price="10.00", vat_rate="9")]
 
     totals = invoice_totals(lines)
@@ -253,7 +253,7 @@ def test_pdf_lists_lines_with_half_up_totals(alfa_api, org_alfa, alfa_debtor_id)
     assert "Total incl. VAT €15.76" in page
 
 
-def test_pdf_of_75_lines_repeats_header_and_prints_total_once(org_alfa, make_invoice):
+def test_pdf_75_lines_page_layout(org_alfa, make_invoice):
     lines = [line(description="Item 001", unit_price="103.00", vat_rate="0")]
     lines += [line(description=f"Item {number:03d}", unit_price="57.00", vat_rate="0") for number in range(2, 76)]
     invoice = _register_with_lines(org_alfa, lines)
