@@ -14,11 +14,11 @@ default day count the interest of a period is ``base × rate × days / 365``.
 import calendar
 import datetime as dt
 import decimal
+from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
-from dateutil.relativedelta import relativedelta
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -49,6 +49,15 @@ class RateFixing(models.TextChoices):
     DUE_DATE = "due_date", _("The rate of the half-year in which the debt fell due applies throughout")
 
 
+_DAY_COUNTS = frozenset(DayCount.values)
+# Plain strings, because reading an enum member from its class costs a descriptor call per comparison.
+_ACT_ACT = DayCount.ACT_ACT.value
+_THIRTY_360 = DayCount.THIRTY_360.value
+_YEARLY = CapitalisationRule.YEARLY.value
+_DUE_DATE = RateFixing.DUE_DATE.value
+ONE_DAY = dt.timedelta(days=1)
+
+
 @dataclass(frozen=True)
 class RatePoint:
     """A rate in percent per year, in force from ``effective_from`` until the next point."""
@@ -60,13 +69,23 @@ class RatePoint:
 
 @dataclass(frozen=True)
 class InterestSchedule:
-    """A regime's rate table and conventions, as ``dunning.rate_selectors`` loads them."""
+    """A regime's rate table and conventions, as ``dunning.rate_selectors`` loads them.
+
+    The rates are sorted by date once here, so a schedule loaded once serves
+    many calculations.
+    """
 
     code: str
     rates: tuple[RatePoint, ...]
     day_count: str = DayCount.ACT_365
     capitalisation: str = CapitalisationRule.SIMPLE
     rate_fixing: str = RateFixing.RUNNING
+    effective_dates: tuple[dt.date, ...] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self):
+        rates = tuple(sorted(self.rates, key=lambda point: point.effective_from))
+        object.__setattr__(self, "rates", rates)
+        object.__setattr__(self, "effective_dates", tuple(point.effective_from for point in rates))
 
 
 @dataclass(frozen=True)
@@ -130,16 +149,16 @@ def statutory_interest(
     schedule = _as_schedule(schedule)
     day_count = _check_day_count(day_count or schedule.day_count)
     _check_dates(start, end)
-    rates = _sorted_rates(schedule)
+    _check_rates(schedule)
 
     fixed = None
-    if schedule.rate_fixing == RateFixing.DUE_DATE:
-        fixed = _rate_point_at(rates, due_date or start - dt.timedelta(days=1), schedule.code, "start")
+    if schedule.rate_fixing == _DUE_DATE:
+        fixed = _rate_point_at(schedule, due_date or start - ONE_DAY, "start")
     else:
-        _rate_point_at(rates, start, schedule.code, "start")
+        _rate_point_at(schedule, start, "start")
 
-    anniversaries = _anniversaries(start, end) if schedule.capitalisation == CapitalisationRule.YEARLY else []
-    spans = _spans(start, end, rates, fixed, anniversaries, day_count)
+    anniversaries = _anniversaries(start, end) if schedule.capitalisation == _YEARLY else []
+    spans = _spans(start, end, schedule, fixed, anniversaries, day_count)
     with decimal.localcontext(prec=_PRECISION):
         return _accrue(principal, start, end, spans, set(anniversaries), day_count, schedule.capitalisation)
 
@@ -151,7 +170,7 @@ def _as_schedule(schedule) -> InterestSchedule:
 
 
 def _check_day_count(day_count: str) -> str:
-    if day_count not in DayCount.values:
+    if day_count not in _DAY_COUNTS:
         raise CalculationError(
             "day_count", f"{str(day_count)[:20]!r} is not a day count; use one of {', '.join(DayCount.values)}."
         )
@@ -168,32 +187,37 @@ def _check_dates(start, end) -> None:
         )
 
 
-def _sorted_rates(schedule: InterestSchedule) -> list[RatePoint]:
-    rates = sorted(schedule.rates, key=lambda point: point.effective_from)
-    if not rates:
+def _check_rates(schedule: InterestSchedule) -> None:
+    if not schedule.rates:
         raise CalculationError("rates", f"the rate table {schedule.code!r} is empty; add a rate first.")
-    return rates
 
 
-def _rate_point_at(rates: list[RatePoint], day: dt.date, code: str, parameter: str) -> RatePoint:
-    in_force = [point for point in rates if point.effective_from <= day]
-    if not in_force:
-        first = rates[0].effective_from.isoformat()
+def _rate_point_at(schedule: InterestSchedule, day: dt.date, parameter: str) -> RatePoint:
+    index = bisect_right(schedule.effective_dates, day) - 1
+    if index < 0:
+        first = schedule.effective_dates[0].isoformat()
         raise CalculationError(
             parameter,
-            f"no rate of {code!r} is known for {day.isoformat()}; its table starts on {first}.",
+            f"no rate of {schedule.code!r} is known for {day.isoformat()}; its table starts on {first}.",
         )
-    return in_force[-1]
+    return schedule.rates[index]
 
 
 def _anniversaries(start: dt.date, end: dt.date) -> list[dt.date]:
     """Return the anniversaries of ``start`` up to ``end``; a 29 February start falls on 28 February."""
     found = []
-    years = 1
-    while (anniversary := start + relativedelta(years=years)) <= end:
-        found.append(anniversary)
-        years += 1
+    for year in range(start.year + 1, end.year + 1):
+        anniversary = _same_day_in(start, year)
+        if anniversary <= end:
+            found.append(anniversary)
     return found
+
+
+def _same_day_in(day: dt.date, year: int) -> dt.date:
+    # 29 February has no match in a common year, and relativedelta(years=n) also gives the 28th.
+    if day.month == 2 and day.day == 29 and not calendar.isleap(year):
+        return dt.date(year, 2, 28)
+    return day.replace(year=year)
 
 
 @dataclass(frozen=True)
@@ -204,42 +228,42 @@ class _Span:
     verified: bool
 
 
-def _spans(start, end, rates, fixed: RatePoint | None, anniversaries, day_count) -> list[_Span]:
+def _spans(start, end, schedule: InterestSchedule, fixed: RatePoint | None, anniversaries, day_count) -> list[_Span]:
     """Split the days where the rate changes, on anniversaries, and on 1 January for actual/actual."""
     cuts = set(anniversaries)
     if fixed is None:
-        cuts.update(_rate_changes(rates, start, end))
-    if day_count == DayCount.ACT_ACT:
+        cuts.update(_rate_changes(schedule, start, end))
+    if day_count == _ACT_ACT:
         cuts.update(dt.date(year, 1, 1) for year in range(start.year + 1, end.year + 1))
 
-    bounds = [start, *sorted(cuts), end + dt.timedelta(days=1)]
+    bounds = [start, *sorted(cuts), end + ONE_DAY]
     spans = []
     for span_start, next_start in zip(bounds, bounds[1:], strict=False):
-        span_end = next_start - dt.timedelta(days=1)
+        span_end = next_start - ONE_DAY
         if fixed is not None:
             spans.append(_Span(span_start, span_end, fixed.rate, fixed.verified))
             continue
-        used = _points_in_force(rates, span_start, span_end)
+        used = _points_in_force(schedule, span_start, span_end)
         spans.append(_Span(span_start, span_end, used[0].rate, all(point.verified for point in used)))
     return spans
 
 
-def _rate_changes(rates: list[RatePoint], start: dt.date, end: dt.date) -> list[dt.date]:
+def _rate_changes(schedule: InterestSchedule, start: dt.date, end: dt.date) -> list[dt.date]:
     """Return the days in (start, end] on which the rate value differs from the day before."""
-    changes = []
-    previous = None
-    for point in rates:
-        if start < point.effective_from <= end and previous is not None and point.rate != previous.rate:
-            changes.append(point.effective_from)
-        previous = point
-    return changes
+    rates = schedule.rates
+    first = max(bisect_right(schedule.effective_dates, start), 1)
+    after_end = bisect_right(schedule.effective_dates, end)
+    changed = (index for index in range(first, after_end) if rates[index].rate != rates[index - 1].rate)
+    return [rates[index].effective_from for index in changed]
 
 
-def _points_in_force(rates: list[RatePoint], span_start: dt.date, span_end: dt.date) -> list[RatePoint]:
+def _points_in_force(schedule: InterestSchedule, span_start: dt.date, span_end: dt.date) -> Sequence[RatePoint]:
     """Return the rows that set the (single) rate of a span, so their verified flags can be combined."""
-    first = [point for point in rates if point.effective_from <= span_start][-1]
-    later = [point for point in rates if span_start < point.effective_from <= span_end]
-    return [first, *later]
+    first = bisect_right(schedule.effective_dates, span_start) - 1
+    after_end = bisect_right(schedule.effective_dates, span_end)
+    return schedule.rates[first:after_end]
+
+
 
 
 def _accrue(principal, start, end, spans, anniversaries, day_count, capitalisation) -> InterestResult:
@@ -279,10 +303,10 @@ def _accrue(principal, start, end, spans, anniversaries, day_count, capitalisati
 
 def _day_fraction(start: dt.date, end: dt.date, day_count: str) -> tuple[int, int]:
     """Return (days, days in the year) of the span ``start`` to ``end``, both inclusive."""
-    if day_count == DayCount.THIRTY_360:
-        return days_30e_360(start, end + dt.timedelta(days=1)), 360
+    if day_count == _THIRTY_360:
+        return days_30e_360(start, end + ONE_DAY), 360
     days = (end - start).days + 1
-    if day_count == DayCount.ACT_ACT:
+    if day_count == _ACT_ACT:
         # Spans never cross 1 January under actual/actual, so one year decides.
         return days, 366 if calendar.isleap(start.year) else 365
     return days, 365

@@ -303,3 +303,14 @@ def test_empty_rate_table_rejected():
         statutory_interest(Decimal("10"), D(2025, 1, 1), D(2025, 1, 2), [])
 
     assert raised.value.parameter == "rates"
+
+
+def test_rates_out_of_order_sorted():
+    rates = [RatePoint(D(2025, 7, 1), Decimal("10")), RatePoint(D(2025, 1, 1), Decimal("12"))]
+
+    result = statutory_interest(Decimal("1000.00"), D(2025, 6, 1), D(2025, 7, 31), rates)
+
+    assert [(period.start, period.rate) for period in result.periods] == [
+        (D(2025, 6, 1), Decimal("12")),
+        (D(2025, 7, 1), Decimal("10")),
+    ]
