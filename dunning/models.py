@@ -1,13 +1,19 @@
 """Dunning workflows, holds, phone tasks, collection charges, the actions the planner creates,
-and outgoing messages."""
+outgoing messages, and statutory interest rates."""
+
+import uuid
+from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from dunning.calculation import LegalDebtorKind
+from dunning.interest import CapitalisationRule, DayCount, RateFixing
 from invoices.models import money_field
-from payt.models import DEBTOR_LANGUAGE_CHOICES, TenantModel
+from payt.models import COUNTRY_CHOICES, DEBTOR_LANGUAGE_CHOICES, TenantModel
 
 
 class SegmentKind(models.TextChoices):
@@ -400,3 +406,74 @@ class RunLogEntry(TenantModel):
     class Meta:
         ordering = ["run", "pk"]
         indexes = [models.Index(fields=["organization", "run"], name="runlog_org_run")]
+
+
+class InterestRegime(models.Model):
+    """The statutory late-payment interest regime of one country and debtor kind, with its conventions.
+
+    Rates are law, not tenant data: this table and ``InterestRate`` have no
+    organisation column and no row-level security, so every tenant reads the
+    same rows. Organisation administrators change them through
+    ``dunning.rate_services``, which records each change in the audit log of
+    the administrator's organisation.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    code = models.SlugField(_("code"), max_length=40, unique=True)
+    country = models.CharField(_("country"), max_length=2, choices=COUNTRY_CHOICES)
+    debtor_kind = models.CharField(_("debtor kind"), max_length=10, choices=LegalDebtorKind.choices)
+    legal_basis = models.CharField(_("legal basis"), max_length=300)
+    day_count = models.CharField(_("day count"), max_length=10, choices=DayCount.choices, default=DayCount.ACT_365)
+    capitalisation = models.CharField(
+        _("capitalisation"), max_length=10, choices=CapitalisationRule.choices, default=CapitalisationRule.SIMPLE
+    )
+    rate_fixing = models.CharField(
+        _("rate fixing"), max_length=10, choices=RateFixing.choices, default=RateFixing.RUNNING
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["country", "debtor_kind"]
+        constraints = [
+            models.UniqueConstraint(fields=["country", "debtor_kind"], name="interest_regime_one_per_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_country_display()} · {self.get_debtor_kind_display()} ({self.legal_basis})"
+
+
+class InterestRate(models.Model):
+    """A rate of a regime in percent per year, in force from ``effective_from`` until the next row.
+
+    ``verified`` is False for a figure that was derived or taken from a
+    single unofficial source; calculations still use it and flag it.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    regime = models.ForeignKey(InterestRegime, on_delete=models.CASCADE, related_name="rates")
+    effective_from = models.DateField(_("effective from"))
+    rate = models.DecimalField(
+        _("rate (% per year)"),
+        max_digits=6,
+        decimal_places=3,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+    )
+    source = models.CharField(_("source"), max_length=500)
+    verified = models.BooleanField(_("verified"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["regime", "effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["regime", "effective_from"], name="interest_rate_one_per_day"),
+            models.CheckConstraint(
+                condition=models.Q(rate__gte=0) & models.Q(rate__lte=100), name="interest_rate_percent_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.regime.code} {self.effective_from.isoformat()}: {self.rate}%"

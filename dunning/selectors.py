@@ -223,7 +223,30 @@ def amount_due(invoice: Invoice, on_date: dt.date | None = None) -> AmountDue:
 
 
 def interest_to_date(invoice: Invoice, on_date: dt.date, *, shown: bool) -> Decimal:
-    """Return the statutory interest on the open principal up to ``on_date`` when the step shows interest."""
+    """Return the statutory interest on the open principal from the day after the due date up to ``on_date``.
+
+    Zero when the step does not show interest, before the invoice is overdue,
+    and where the law of the debtor's country has no statutory rate for its
+    kind (French and British consumers).
+    """
+    from dunning.calculation import CalculationError
+    from dunning.charges import debtor_kind_for_law, law_country
+    from dunning.interest import statutory_interest
+    from dunning.rate_selectors import interest_regime_for, interest_schedule
+
     if not shown or on_date <= invoice.due_date or invoice.open_amount <= 0:
         return ZERO
-    return ZERO
+    try:
+        regime = interest_regime_for(
+            law_country(invoice.debtor, invoice.organization), debtor_kind_for_law(invoice.debtor)
+        )
+        result = statutory_interest(
+            invoice.open_amount,
+            invoice.due_date + dt.timedelta(days=1),
+            on_date,
+            interest_schedule(regime),
+            due_date=invoice.due_date,
+        )
+    except CalculationError:
+        return ZERO
+    return result.amount

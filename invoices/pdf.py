@@ -24,7 +24,7 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext
 from weasyprint.urls import URLFetcher
 
-from invoices.models import Allocation, Invoice, SourceFormat
+from invoices.models import Allocation, Invoice, InvoiceLine, SourceFormat
 from payt.money import CURRENCY_SYMBOLS, ZERO, to_money
 from payt.tenancy import tenant_context
 
@@ -118,10 +118,15 @@ def _css_string(text: str) -> str:
     return f'"{escaped}"'
 
 
-def format_money(amount: Decimal, currency: str, language: str) -> str:
-    """Format an amount as readers of ``language`` write it: € 1.656,25, €1,656.25, 1.656,25 €."""
+def format_money(amount: Decimal, currency: str, language: str, decimal_places: int = 2) -> str:
+    """Format an amount as readers of ``language`` write it: € 1.656,25, €1,656.25, 1.656,25 €.
+
+    Amounts are rounded half up to the cent; a unit price may keep more
+    ``decimal_places``, since an invoice line may be priced at 0.625.
+    """
+    value = to_money(amount) if decimal_places == 2 else amount
     with translation.override(language):
-        number = formats.number_format(to_money(amount), decimal_pos=2, use_l10n=True, force_grouping=True)
+        number = formats.number_format(value, decimal_pos=decimal_places, use_l10n=True, force_grouping=True)
     symbol = CURRENCY_SYMBOLS.get(currency, currency)
     if language == "en":
         return f"{symbol}{number}" if symbol != currency else f"{currency} {number}"
@@ -161,6 +166,33 @@ def _settled_amounts(invoice: Invoice) -> tuple[Decimal, Decimal]:
     return paid, credited
 
 
+def format_number(value: Decimal, language: str) -> str:
+    """Format a quantity or rate with only the decimals it needs (2, 2,5, 0,625) in ``language``."""
+    with translation.override(language):
+        return formats.number_format(value, decimal_pos=_places_needed(value), use_l10n=True, force_grouping=True)
+
+
+def _places_needed(value: Decimal) -> int:
+    return max(0, -value.normalize().as_tuple().exponent)
+
+
+def _line_rows(invoice: Invoice, language: str) -> list[dict]:
+    lines = InvoiceLine.objects.for_organization(invoice.organization).filter(invoice=invoice).order_by("position")
+    return [
+        {
+            "position": line.position,
+            "description": line.description,
+            "quantity": format_number(line.quantity, language),
+            "unit_price": format_money(
+                line.unit_price, invoice.currency, language, decimal_places=max(2, _places_needed(line.unit_price))
+            ),
+            "vat_rate": f"{format_number(line.vat_rate, language)}%",
+            "line_net": format_money(line.line_net, invoice.currency, language),
+        }
+        for line in lines
+    ]
+
+
 def _invoice_context(invoice: Invoice, language: str) -> dict:
     paid, credited = _settled_amounts(invoice)
 
@@ -183,4 +215,5 @@ def _invoice_context(invoice: Invoice, language: str) -> dict:
         "paid": money(paid),
         "credited": money(credited) if credited else "",
         "open": money(invoice.open_amount),
+        "lines": _line_rows(invoice, language),
     }

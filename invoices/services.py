@@ -8,6 +8,7 @@ allocations.
 import datetime as dt
 import hashlib
 import logging
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -17,7 +18,17 @@ from rest_framework import status
 
 from debtors.models import Debtor, TimelineKind
 from debtors.services import timeline_record
-from invoices.models import Allocation, DocumentKind, Invoice, Payment, PaymentSource, SettlementStatus, SourceFormat
+from invoices.lines import LineInput, invoice_totals
+from invoices.models import (
+    Allocation,
+    DocumentKind,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    PaymentSource,
+    SettlementStatus,
+    SourceFormat,
+)
 from payt.api_errors import DomainError
 from payt.models import Organization
 from payt.money import ZERO, format_amount, to_money
@@ -46,13 +57,14 @@ def invoice_register(
     preceding_number: str = "",
     source_format: str = SourceFormat.JSON,
     source_document: bytes | None = None,
+    lines: Sequence[LineInput] = (),
 ) -> tuple[Invoice, bool]:
-    """Register an invoice or credit note; return it and whether it was new.
+    """Register an invoice or credit note with its lines; return it and whether it was new.
 
     A number is unique per organisation and document kind. Sending the same
     original document again returns the existing one; other content under an
-    existing number is rejected with 409. A missing due date becomes the
-    issue date plus the organisation's payment term and is marked derived.
+    existing number is rejected with 409. A missing due date comes from the
+    organisation's default payment term and is marked derived.
     A credit document that names a preceding invoice is allocated to it.
     """
     digest = sha256_of(source_document)
@@ -75,7 +87,7 @@ def invoice_register(
         number=number,
         external_id=external_id,
         issue_date=issue_date,
-        due_date=due_date or issue_date + dt.timedelta(days=organization.payment_term_days),
+        due_date=due_date or organization.default_due_date(issue_date),
         due_date_derived=due_date is None,
         currency=currency.upper(),
         total_amount=to_money(total_amount),
@@ -97,6 +109,7 @@ def invoice_register(
             status_code=status.HTTP_409_CONFLICT,
         ) from None
 
+    _create_lines(invoice, lines)
     invoice_refresh_balance(invoice)
     _record_document_on_timeline(invoice)
     if invoice.is_credit and preceding_number:
@@ -104,6 +117,24 @@ def invoice_register(
     elif not invoice.is_credit:
         _allocate_waiting_credits(invoice)
     return invoice, True
+
+
+def _create_lines(invoice: Invoice, lines: Sequence[LineInput]) -> None:
+    """Store the lines in document order; a line without a net amount gets quantity × unit price, rounded half up."""
+    nets = invoice_totals(lines).line_nets
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            organization_id=invoice.organization_id,
+            invoice=invoice,
+            position=position,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            vat_rate=line.vat_rate,
+            line_net=net,
+        )
+        for position, (line, net) in enumerate(zip(lines, nets, strict=True), start=1)
+    )
 
 
 def _kind_label(kind: str) -> str:

@@ -139,6 +139,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DebtorKindEnum": "debtors.models.DebtorKind",
         "DocumentKindEnum": "invoices.models.DocumentKind",
+        "LegalDebtorKindEnum": "dunning.calculation.LegalDebtorKind",
     },
 }
 

@@ -6,14 +6,17 @@ and check that the other's rows stay invisible and unchanged.
 """
 
 import datetime as dt
+import importlib
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from debtors.services import debtor_create
-from dunning.models import Workflow, WorkflowStep
+from dunning.models import InterestRegime, Workflow, WorkflowStep
 from invoices.models import DocumentKind
 from invoices.services import invoice_register
 from payt.models import Role
@@ -138,3 +141,17 @@ def credit_note():
         return credit
 
     return make
+
+
+@pytest.fixture
+def statutory_rates(db):
+    """Make sure the rate tables hold the rows the migration seeds.
+
+    Tests with ``transaction=True`` (live server, concurrency) flush every
+    table when they end, seeded data included, so the seed runs again here.
+    """
+    if not InterestRegime.objects.exists():
+        # Found by name, so the seed still runs if the migration is renumbered.
+        [path] = (Path(__file__).parent.parent / "dunning" / "migrations").glob("*_seed_statutory_interest_rates.py")
+        seed_migration = importlib.import_module(f"dunning.migrations.{path.stem}")
+        seed_migration.seed(django_apps, None)
