@@ -24,9 +24,10 @@ from dunning.models import Channel, Message, StepTemplate
 from dunning.pdf import render_reminder_pdf
 from dunning.scripts import phone_script
 from dunning.selectors import ReminderLine
-from dunning.sms import InvalidPhoneNumber, normalize_phone, reminder_sms_text, sms_provider
+from dunning.sms import reminder_sms_text, sms_provider
 from invoices.pdf import MissingGlyphsError
 from payt.dates import local_today
+from payt.phones import InvalidPhoneNumber, normalize_phone
 from portal.services import portal_url_for_debtor
 
 

@@ -192,16 +192,20 @@ def _cover_language(organization: Organization) -> str:
 
 
 @transaction.atomic
-def letter_batch_post(*, batch: LetterBatch, posted_on: dt.date, user=None) -> LetterBatch:
+def letter_batch_post(
+    *, batch: LetterBatch, posted_on: dt.date, user=None, today: dt.date | None = None
+) -> LetterBatch:
     """Record the day the batch went into the post and date each letter's assumed delivery.
 
     A letter counts as delivered ``organization.letter_delivery_days``
     working days after posting (weekends and the organisation's public
     holidays skipped). The PDF is brought up to date first and then frozen.
+    ``today`` is the organisation's local date, which the posting date may
+    not pass; it defaults to the real one.
     """
     batch = LetterBatch.objects.select_for_update().select_related("organization").get(pk=batch.pk)
     organization = batch.organization
-    _check_posting(batch, posted_on, local_today(organization))
+    _check_posting(batch, posted_on, today or local_today(organization))
     letter_batch_build(batch=batch)
 
     delivered_on = add_business_days(posted_on, organization.letter_delivery_days, organization.country)

@@ -1,4 +1,4 @@
-"""Text messages: the provider interface, the local test provider, phone numbers and the reminder text.
+"""Text messages: the provider interface, the local test provider, segment counting and the reminder text.
 
 The provider is chosen by the setting ``SMS_PROVIDER`` (a dotted path to a
 class whose instances have ``send(to, text) -> provider_id``). Development
@@ -16,7 +16,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Protocol
 
-import phonenumbers
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
@@ -34,7 +33,6 @@ GSM_BASIC = set(
 GSM_EXTENSION = set("^{}\\[~]|€\f")
 GSM_SINGLE, GSM_PART = 160, 153
 UCS2_SINGLE, UCS2_PART = 70, 67
-SMS_CAPABLE_TYPES = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}
 
 
 class SmsProvider(Protocol):
@@ -50,10 +48,6 @@ class SmsProvider(Protocol):
 
 class SmsDeliveryError(ConnectionError):
     """The gateway did not accept the text; a later try may succeed."""
-
-
-class InvalidPhoneNumber(ValueError):
-    """A phone number that cannot be parsed, is not a valid number, or cannot receive texts."""
 
 
 def sms_provider() -> SmsProvider:
@@ -95,27 +89,6 @@ def local_outbox_records(path: Path | str | None = None) -> Iterator[dict]:
                 record = json.loads(line)
                 record["sent_at"] = dt.datetime.fromisoformat(record["sent_at"])
                 yield record
-
-
-def normalize_phone(number: str, default_country: str, *, sms: bool = False) -> str:
-    """Return ``number`` in E.164 form (+31612345678), read as a ``default_country`` number unless it has a +.
-
-    With ``sms`` the number must be able to receive texts (a mobile number).
-    Raises ``InvalidPhoneNumber`` with a message that names the number.
-    """
-    try:
-        parsed = phonenumbers.parse(number, (default_country or "").upper() or None)
-    except phonenumbers.NumberParseException:
-        raise InvalidPhoneNumber(
-            f"Phone number {number!r} cannot be read; write it with its country code, such as +31 6 12345678."
-        ) from None
-    if not phonenumbers.is_valid_number(parsed):
-        raise InvalidPhoneNumber(
-            f"Phone number {number!r} is not a valid number; check the digits and the country code."
-        )
-    if sms and phonenumbers.number_type(parsed) not in SMS_CAPABLE_TYPES:
-        raise InvalidPhoneNumber(f"Phone number {number!r} is not a mobile number and cannot receive texts.")
-    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 def sms_segments(text: str) -> int:
