@@ -206,7 +206,7 @@ def letter_batch_post(
     batch = LetterBatch.objects.select_for_update().select_related("organization").get(pk=batch.pk)
     organization = batch.organization
     _check_posting(batch, posted_on, today or local_today(organization))
-    letter_batch_build(batch=batch)
+    batch = letter_batch_build(batch=batch)
 
     delivered_on = add_business_days(posted_on, organization.letter_delivery_days, organization.country)
     batch.posted_on = posted_on
