@@ -12,7 +12,6 @@ import re
 import uuid
 
 from django.db import transaction
-from django.utils.translation import gettext
 
 from debtors.models import Debtor, TimelineEvent, TimelineKind
 from debtors.services import timeline_record
@@ -101,8 +100,7 @@ def email_bounce_receive(*, reference: str, reason: str) -> str:
     organization, message = _find_message(message_pk, organization_pk)
     if message is None:
         raise DomainError(
-            gettext("No message %(reference)s is known; check the Message-ID of the bounced e-mail.")
-            % {"reference": reference},
+            f"No message {reference} is known; check the Message-ID of the bounced e-mail.",
             code="not_found",
             field="message_id",
             status_code=404,
@@ -110,8 +108,7 @@ def email_bounce_receive(*, reference: str, reason: str) -> str:
     with tenant_context(organization):
         if message.channel != Channel.EMAIL:
             raise DomainError(
-                gettext("Message %(reference)s did not go out by e-mail, so it cannot bounce.")
-                % {"reference": reference},
+                f"Message {reference} did not go out by e-mail, so it cannot bounce.",
                 code="not_email",
                 field="message_id",
                 status_code=409,
@@ -125,11 +122,8 @@ def _parse_reference(reference: str) -> tuple[uuid.UUID, uuid.UUID | None]:
     match = MESSAGE_ID_HEADER.match(reference) or BARE_ID.match(reference)
     if match is None:
         raise DomainError(
-            gettext(
-                "message_id %(reference)r is neither a Message-ID header of a reminder "
-                "(<dunning-...@...>) nor a message id (a UUID)."
-            )
-            % {"reference": reference[:200]},
+            f"message_id {reference[:200]!r} is neither the Message-ID header of a reminder "
+            "(<dunning-...@...>) nor a message id (a UUID).",
             code="invalid",
             field="message_id",
         )

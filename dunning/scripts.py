@@ -7,7 +7,7 @@ the organisation's.
 
 from django.conf import settings
 from django.utils import translation
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext
 
 from dunning.content import _total_open, wording_for
 from dunning.models import Message
@@ -65,12 +65,9 @@ def bounce_note_text(message: Message, address: str, reason: str) -> str:
 
 def _invoice_line(line: ReminderLine, language: str) -> str:
     invoice = line.invoice
-    overdue = ngettext("%(days)s day overdue", "%(days)s days overdue", line.days_past_due) % {
-        "days": line.days_past_due
-    }
-    return gettext("- %(number)s, due %(due_date)s (%(overdue)s), open %(open)s") % {
+    return gettext("- %(number)s, due %(due_date)s, days overdue: %(days)s, open %(open)s") % {
         "number": invoice.number,
         "due_date": format_date(invoice.due_date, language),
-        "overdue": overdue,
+        "days": line.days_past_due,
         "open": format_money(line.open, invoice.currency, language),
     }

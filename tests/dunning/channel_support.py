@@ -3,8 +3,6 @@
 import datetime as dt
 from decimal import Decimal
 
-import pytest
-
 from debtors.services import debtor_create
 from dunning.models import DunningAction, Message, StepTemplate, Workflow, WorkflowStep
 from dunning.sender import dunning_message_send
@@ -59,26 +57,21 @@ def reload(organization, instance):
     return instance
 
 
-@pytest.fixture
-def debtor_with_invoices():
-    """A debtor with the given contact details and invoices (number, total) due on DUE_DATE."""
-
-    def make(organization, invoices=(("INV-1", "250.00"),), **fields):
-        fields.setdefault("name", "Van Dijk Installatie BV")
-        fields.setdefault("language", "en")
-        with tenant_context(organization):
-            debtor = debtor_create(organization=organization, **fields)
-            registered = []
-            for number, total in invoices:
-                invoice, _ = invoice_register(
-                    organization=organization,
-                    debtor=debtor,
-                    number=number,
-                    issue_date=DUE_DATE - dt.timedelta(days=30),
-                    due_date=DUE_DATE,
-                    total_amount=Decimal(total),
-                )
-                registered.append(invoice)
-        return debtor, registered
-
-    return make
+def make_debtor(organization, invoices=(("INV-1", "250.00"),), **fields):
+    """Create a debtor with the given contact details and invoices (number, total) due on DUE_DATE."""
+    fields.setdefault("name", "Van Dijk Installatie BV")
+    fields.setdefault("language", "en")
+    with tenant_context(organization):
+        debtor = debtor_create(organization=organization, **fields)
+        registered = []
+        for number, total in invoices:
+            invoice, _ = invoice_register(
+                organization=organization,
+                debtor=debtor,
+                number=number,
+                issue_date=DUE_DATE - dt.timedelta(days=30),
+                due_date=DUE_DATE,
+                total_amount=Decimal(total),
+            )
+            registered.append(invoice)
+    return debtor, registered

@@ -10,7 +10,7 @@ from debtors.services import debtor_contact_update
 from dunning.models import Channel, MessageStatus, PhoneTask, PhoneTaskSource
 from payt.tenancy import tenant_context
 from tests.dunning import backends
-from tests.dunning.channel_support import debtor_with_invoices, queue_message, reload, send  # noqa: F401
+from tests.dunning.channel_support import make_debtor, queue_message, reload, send
 
 SECRET = "bounce-secret-for-tests"
 URL = "/webhooks/email-bounce"
@@ -31,9 +31,9 @@ def bounce_secret(settings):
 
 
 @pytest.fixture
-def sent_email(org_alfa, debtor_with_invoices):
+def sent_email(org_alfa):
     """A reminder e-mail sent to Van Dijk, with the Message-ID it went out with."""
-    debtor, invoices = debtor_with_invoices(org_alfa, email="ap@vandijk.example", phone="0612345678")
+    debtor, invoices = make_debtor(org_alfa, email="ap@vandijk.example", phone="0612345678")
     message = queue_message(org_alfa, invoices, channel=Channel.EMAIL)
     assert send(org_alfa, message) == MessageStatus.SENT
     [email] = mail.outbox
@@ -56,8 +56,8 @@ def bounce_events(organization) -> list[TimelineEvent]:
         return list(TimelineEvent.objects.filter(data__event="email_bounced"))
 
 
-def test_smtp_rejection_becomes_a_call_and_doubtful_address(org_alfa, debtor_with_invoices, flaky_mail):
-    debtor, invoices = debtor_with_invoices(org_alfa, email="gone@vandijk.example", phone="0612345678")
+def test_smtp_rejection_becomes_a_call_and_doubtful_address(org_alfa, flaky_mail):
+    debtor, invoices = make_debtor(org_alfa, email="gone@vandijk.example", phone="0612345678")
     message = queue_message(org_alfa, invoices, channel=Channel.EMAIL)
     flaky_mail.append(smtplib.SMTPRecipientsRefused({"gone@vandijk.example": (550, b"No such user")}))
 
@@ -74,13 +74,13 @@ def test_smtp_rejection_becomes_a_call_and_doubtful_address(org_alfa, debtor_wit
     assert task.reason.startswith("E-mail to gone@vandijk.example bounced: SMTP server rejected the message")
     assert "The e-mail to gone@vandijk.example could not be delivered" in task.script
     assert "ask for the right e-mail address" in task.script
-    assert "- INV-1, due 1 October 2025 (7 days overdue), open €250.00" in task.script
+    assert "- INV-1, due 1 October 2025, days overdue: 7, open €250.00" in task.script
     [event] = bounce_events(org_alfa)
     assert event.data["message_id"] == str(message.pk)
 
 
-def test_next_reminder_after_rejection_is_a_call(org_alfa, debtor_with_invoices, flaky_mail):
-    debtor, invoices = debtor_with_invoices(
+def test_next_reminder_after_rejection_is_a_call(org_alfa, flaky_mail):
+    debtor, invoices = make_debtor(
         org_alfa, email="gone@vandijk.example", phone="0612345678", invoices=[("INV-1", "10.00"), ("INV-2", "20.00")]
     )
     first = queue_message(org_alfa, invoices[:1], channel=Channel.EMAIL)
@@ -96,8 +96,8 @@ def test_next_reminder_after_rejection_is_a_call(org_alfa, debtor_with_invoices,
     assert reload(org_alfa, second).channel == Channel.PHONE
 
 
-def test_transient_smtp_error_is_no_bounce(org_alfa, debtor_with_invoices, flaky_mail):
-    debtor, invoices = debtor_with_invoices(org_alfa, email="busy@vandijk.example")
+def test_transient_smtp_error_is_no_bounce(org_alfa, flaky_mail):
+    debtor, invoices = make_debtor(org_alfa, email="busy@vandijk.example")
     message = queue_message(org_alfa, invoices, channel=Channel.EMAIL)
     flaky_mail.append(smtplib.SMTPRecipientsRefused({"busy@vandijk.example": (450, b"Mailbox busy")}))
 
@@ -177,8 +177,8 @@ def test_bounce_for_corrected_address_keeps_new_address_trusted(client, org_alfa
     assert len(bounce_tasks(org_alfa)) == 1
 
 
-def test_editing_the_email_clears_the_doubt(org_alfa, debtor_with_invoices):
-    debtor, _ = debtor_with_invoices(org_alfa, email="gone@vandijk.example", phone="0612345678")
+def test_editing_the_email_clears_the_doubt(org_alfa):
+    debtor, _ = make_debtor(org_alfa, email="gone@vandijk.example", phone="0612345678")
     with tenant_context(org_alfa):
         Debtor.objects.filter(pk=debtor.pk).update(email_doubtful=True)
         same = debtor_contact_update(debtor=debtor, email="gone@vandijk.example", phone="06 1234 5678")
@@ -210,8 +210,8 @@ def test_bad_bounce_reports(client, db, bounce_secret, body, status, code, field
     assert list(error["fields"]) == ([field] if field else [])
 
 
-def test_bounce_report_for_a_letter_refused(client, org_alfa, debtor_with_invoices, bounce_secret):
-    _, invoices = debtor_with_invoices(org_alfa, address_line="Markt 1", city="Delft")
+def test_bounce_report_for_a_letter_refused(client, org_alfa, bounce_secret):
+    _, invoices = make_debtor(org_alfa, address_line="Markt 1", city="Delft")
     letter = queue_message(org_alfa, invoices, channel=Channel.LETTER)
     send(org_alfa, letter)
 

@@ -17,7 +17,7 @@ from payt.api_errors import DomainError
 from payt.celery import app
 from payt.dates import local_today
 from payt.tenancy import tenant_context
-from tests.dunning.channel_support import debtor_with_invoices, queue_message, reload, send  # noqa: F401
+from tests.dunning.channel_support import make_debtor, queue_message, reload, send
 from tests.dunning.helpers import pdf_pages
 
 MM = 72 / 25.4
@@ -28,9 +28,9 @@ ADDRESS = {"address_line": "Keizersgracht 12", "postal_code": "1015 CX", "city":
 
 
 @pytest.fixture
-def letter(org_alfa, debtor_with_invoices):
+def letter(org_alfa):
     """A queued letter to Van Dijk for two invoices, 250.00 and 1,234.56."""
-    _, invoices = debtor_with_invoices(org_alfa, invoices=[("INV-1", "250.00"), ("INV-2", "1234.56")], **ADDRESS)
+    _, invoices = make_debtor(org_alfa, invoices=[("INV-1", "250.00"), ("INV-2", "1234.56")], **ADDRESS)
     return queue_message(org_alfa, invoices, channel=Channel.LETTER)
 
 
@@ -81,7 +81,9 @@ def test_batch_pdf_has_cover_list_then_letters(org_alfa, letter):
     assert batch.letter_count == 1
     assert not stale(org_alfa, batch)
     cover, *letter_pages = pdf_pages(bytes(batch.pdf))
-    assert "Letters of" in cover
+    # The cover is for Alfa's staff, in Alfa's language (Dutch); the letter is in the debtor's (English).
+    assert cover.startswith("Brieven van ")
+    assert "Debiteur Adres Facturen Pagina's Vanaf pagina" in cover
     assert "Van Dijk Installatie BV" in cover
     assert "Keizersgracht 12, 1015 CX Amsterdam" in cover
     assert "INV-1, INV-2" in cover
@@ -126,13 +128,13 @@ def test_address_sits_in_the_envelope_window(org_alfa, letter):
     assert positions["Friendly reminder"][1] > WINDOW["bottom"]
 
 
-def test_batch_rebuilt_when_a_letter_joins(org_alfa, letter, debtor_with_invoices):
+def test_batch_rebuilt_when_a_letter_joins(org_alfa, letter):
     send(org_alfa, letter)
     batch = build(org_alfa, batch_of(org_alfa, letter))
     first_pdf = bytes(batch.pdf)
     assert bytes(build(org_alfa, batch).pdf) == first_pdf  # current: not rebuilt
 
-    _, invoices = debtor_with_invoices(
+    _, invoices = make_debtor(
         org_alfa, invoices=[("INV-9", "99.95")], name="Aalders Bouw", address_line="Markt 1", city="Utrecht"
     )
     second = queue_message(org_alfa, invoices, channel=Channel.LETTER)
@@ -153,8 +155,8 @@ def test_batch_rebuilt_when_a_letter_joins(org_alfa, letter, debtor_with_invoice
     assert "INV-1" in second_letter
 
 
-def test_foreign_debtor_gets_a_country_line(org_alfa, debtor_with_invoices):
-    _, invoices = debtor_with_invoices(
+def test_foreign_debtor_gets_a_country_line(org_alfa):
+    _, invoices = make_debtor(
         org_alfa, name="Peeters NV", address_line="Meir 1", postal_code="2000", city="Antwerpen", country="BE"
     )
     message = queue_message(org_alfa, invoices, channel=Channel.LETTER)
@@ -167,8 +169,8 @@ def test_foreign_debtor_gets_a_country_line(org_alfa, debtor_with_invoices):
     assert "Peeters NV\nMeir 1\n2000 Antwerpen\nBELGIË" in letter_text
 
 
-def test_letter_without_address_fails_with_reason(org_alfa, debtor_with_invoices):
-    _, invoices = debtor_with_invoices(org_alfa, name="Nowhere BV", city="Delft")
+def test_letter_without_address_fails_with_reason(org_alfa):
+    _, invoices = make_debtor(org_alfa, name="Nowhere BV", city="Delft")
     message = queue_message(org_alfa, invoices, channel=Channel.LETTER)
 
     assert send(org_alfa, message) == MessageStatus.FAILED
@@ -241,7 +243,7 @@ def test_posting_date_checked(org_alfa, letter, posted_on, code, message):
     assert reload(org_alfa, letter).delivered_on is None
 
 
-def test_posted_batch_is_closed(org_alfa, letter, debtor_with_invoices):
+def test_posted_batch_is_closed(org_alfa, letter):
     send(org_alfa, letter)
     batch = batch_of(org_alfa, letter)
     today = local_today(org_alfa)
@@ -251,7 +253,7 @@ def test_posted_batch_is_closed(org_alfa, letter, debtor_with_invoices):
             letter_batch_post(batch=batch, posted_on=today)
         frozen = bytes(reload(org_alfa, batch).pdf)
 
-    _, invoices = debtor_with_invoices(org_alfa, invoices=[("INV-7", "70.00")], name="Late BV", **ADDRESS)
+    _, invoices = make_debtor(org_alfa, invoices=[("INV-7", "70.00")], name="Late BV", **ADDRESS)
     late = queue_message(org_alfa, invoices, channel=Channel.LETTER)
     send(org_alfa, late)
 
@@ -278,8 +280,8 @@ def test_build_task_ignores_other_tenant(org_alfa, org_bravo, letter):
 
 
 @pytest.mark.django_db(transaction=True)
-def test_worker_sends_letter_and_builds_batch(org_alfa, debtor_with_invoices):
-    _, invoices = debtor_with_invoices(org_alfa, **ADDRESS)
+def test_worker_sends_letter_and_builds_batch(org_alfa):
+    _, invoices = make_debtor(org_alfa, **ADDRESS)
     message = queue_message(org_alfa, invoices, channel=Channel.LETTER)
     with app.connection_for_write() as connection:
         for queue in ("dunning", "mail"):

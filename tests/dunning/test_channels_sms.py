@@ -11,7 +11,7 @@ from dunning.sms import LocalSmsProvider, local_outbox_records, reminder_sms_tex
 from payt.dates import local_today
 from payt.phones import InvalidPhoneNumber, normalize_phone
 from payt.tenancy import tenant_context
-from tests.dunning.channel_support import debtor_with_invoices, queue_message, reload, send  # noqa: F401
+from tests.dunning.channel_support import make_debtor, queue_message, reload, send
 
 
 @pytest.fixture(autouse=True)
@@ -28,8 +28,8 @@ class FailingProvider:
         raise ConnectionError("SMS gateway unreachable")
 
 
-def test_sms_recorded_by_local_provider(org_alfa, debtor_with_invoices, sms_outbox):
-    _, invoices = debtor_with_invoices(org_alfa, phone="06 1234 5678", invoices=[("INV-1", "250.00")])
+def test_sms_recorded_by_local_provider(org_alfa, sms_outbox):
+    _, invoices = make_debtor(org_alfa, phone="06 1234 5678", invoices=[("INV-1", "250.00")])
     message = queue_message(org_alfa, invoices, channel=Channel.SMS)
 
     assert send(org_alfa, message) == MessageStatus.SENT
@@ -49,8 +49,8 @@ def test_sms_recorded_by_local_provider(org_alfa, debtor_with_invoices, sms_outb
     assert mail.outbox == []
 
 
-def test_sms_in_debtor_language_without_no_break_spaces(org_alfa, debtor_with_invoices, sms_outbox):
-    _, invoices = debtor_with_invoices(
+def test_sms_in_debtor_language_without_no_break_spaces(org_alfa, sms_outbox):
+    _, invoices = make_debtor(
         org_alfa, phone="+32 470 12 34 56", language="nl", invoices=[("F-1", "1234.50"), ("F-2", "10.00")]
     )
     message = queue_message(org_alfa, invoices, channel=Channel.SMS)
@@ -71,8 +71,8 @@ def test_sms_in_debtor_language_without_no_break_spaces(org_alfa, debtor_with_in
         ("06 12", "Phone number '06 12' is not a valid number; check the digits and the country code."),
     ],
 )
-def test_sms_to_unusable_number_fails(org_alfa, debtor_with_invoices, sms_outbox, phone, reason):
-    _, invoices = debtor_with_invoices(org_alfa, phone=phone)
+def test_sms_to_unusable_number_fails(org_alfa, sms_outbox, phone, reason):
+    _, invoices = make_debtor(org_alfa, phone=phone)
     message = queue_message(org_alfa, invoices, channel=Channel.SMS)
 
     assert send(org_alfa, message) == MessageStatus.FAILED
@@ -81,9 +81,9 @@ def test_sms_to_unusable_number_fails(org_alfa, debtor_with_invoices, sms_outbox
     assert list(local_outbox_records(sms_outbox)) == []
 
 
-def test_unreachable_gateway_requeues(org_alfa, debtor_with_invoices, settings):
+def test_unreachable_gateway_requeues(org_alfa, settings):
     settings.SMS_PROVIDER = "tests.dunning.test_channels_sms.FailingProvider"
-    _, invoices = debtor_with_invoices(org_alfa, phone="0612345678")
+    _, invoices = make_debtor(org_alfa, phone="0612345678")
     message = queue_message(org_alfa, invoices, channel=Channel.SMS)
 
     with tenant_context(org_alfa), pytest.raises(ConnectionError):
@@ -94,9 +94,9 @@ def test_unreachable_gateway_requeues(org_alfa, debtor_with_invoices, settings):
     assert message.status_reason == "Attempt 1 failed, will retry: SMS gateway unreachable"
 
 
-def test_missing_provider_setting_fails_the_message(org_alfa, debtor_with_invoices, settings):
+def test_missing_provider_setting_fails_the_message(org_alfa, settings):
     settings.SMS_PROVIDER = ""
-    _, invoices = debtor_with_invoices(org_alfa, phone="0612345678")
+    _, invoices = make_debtor(org_alfa, phone="0612345678")
     message = queue_message(org_alfa, invoices, channel=Channel.SMS)
 
     assert send(org_alfa, message) == MessageStatus.FAILED
