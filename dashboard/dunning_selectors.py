@@ -13,6 +13,7 @@ from invoices.models import Invoice
 from invoices.selectors import receivable_invoices
 from payt.dates import days_past_due
 from payt.models import Organization
+from payt.phones import InvalidPhoneNumber, format_phone, normalize_phone
 
 LOCAL_SMS_PROVIDER = "dunning.sms.LocalSmsProvider"
 BATCH_LIMIT = 60
@@ -32,6 +33,8 @@ class DebtorCalls:
     debtor: Debtor
     tasks: list[PhoneTask] = field(default_factory=list)
     invoices: list[OpenInvoice] = field(default_factory=list)
+    dial: str = ""
+    phone: str = ""
 
 
 def phone_worklist(organization: Organization, today: dt.date) -> list[DebtorCalls]:
@@ -44,12 +47,23 @@ def phone_worklist(organization: Organization, today: dt.date) -> list[DebtorCal
     )
     groups: dict = {}
     for task in tasks:
-        groups.setdefault(task.debtor_id, DebtorCalls(debtor=task.debtor)).tasks.append(task)
+        if task.debtor_id not in groups:
+            groups[task.debtor_id] = _debtor_calls(task.debtor, organization)
+        groups[task.debtor_id].tasks.append(task)
 
     invoices = receivable_invoices(Invoice.objects.for_organization(organization)).filter(debtor_id__in=list(groups))
     for invoice in invoices.order_by("due_date", "number"):
         groups[invoice.debtor_id].invoices.append(OpenInvoice(invoice, days_past_due(invoice.due_date, today)))
     return list(groups.values())
+
+
+def _debtor_calls(debtor: Debtor, organization: Organization) -> DebtorCalls:
+    country = debtor.country or organization.country
+    try:
+        dial = normalize_phone(debtor.phone, country) if debtor.phone else ""
+    except InvalidPhoneNumber:
+        dial = ""
+    return DebtorCalls(debtor=debtor, dial=dial, phone=format_phone(debtor.phone, country))
 
 
 def open_call_count(organization: Organization, today: dt.date) -> int:

@@ -30,10 +30,12 @@ def normalize_phone(number: str, default_country: str, *, sms: bool = False) -> 
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
-def format_phone(number: str) -> str:
-    """Return an E.164 number written for reading (+31 6 12345678); other text unchanged."""
+def format_phone(number: str, default_country: str = "") -> str:
+    """Return the number written for reading (+31 6 12345678); text that is no valid number stays as it is."""
     try:
-        parsed = phonenumbers.parse(number, None)
+        parsed = phonenumbers.parse(number, (default_country or "").upper() or None)
     except phonenumbers.NumberParseException:
+        return number
+    if not phonenumbers.is_valid_number(parsed):
         return number
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
