@@ -101,6 +101,6 @@ def sent_texts(organization: Organization, limit: int = SMS_LIMIT) -> list[SentT
     )
     texts = {}
     if settings.SMS_PROVIDER == LOCAL_SMS_PROVIDER:
-        wanted = {message.provider_id for message in messages if message.provider_id}
-        texts = {record["id"]: record["text"] for record in local_outbox_records() if record["id"] in wanted}
+        provider_ids = {message.provider_id for message in messages if message.provider_id}
+        texts = {record["id"]: record["text"] for record in local_outbox_records() if record["id"] in provider_ids}
     return [SentText(message, texts.get(message.provider_id, "")) for message in messages]

@@ -136,9 +136,9 @@ def _find_message(message_pk: uuid.UUID, organization_pk: uuid.UUID | None):
     if organization_pk is not None:
         candidates = Organization.objects.filter(pk=organization_pk)
     else:
-        # TODO: a bare message id (or a Message-ID from before the organisation was
-        # added to it) is looked up in every organisation in turn; a lookup policy on
-        # dunning_message, like the one on Mollie payments, would make this one query.
+        # TODO: a bare message id, or a Message-ID without the organisation, is looked up
+        # in every organisation in turn. A lookup policy on dunning_message, like the one
+        # on Mollie payments, would make it one query.
         candidates = Organization.objects.order_by("pk")
     for organization in candidates:
         with tenant_context(organization):

@@ -36,8 +36,8 @@ def add_business_days(start: dt.date, days: int, country: str) -> dt.date:
 
     ``start`` itself never counts, so a letter posted on Thursday 24 December
     2026 with two delivery days arrives on Tuesday 29 December in NL:
-    Christmas, Boxing Day and the weekend are skipped. With ``days`` 0 the
-    answer is ``start``, working day or not.
+    Christmas, Boxing Day and the weekend are skipped. With ``days`` 0 it
+    returns ``start``, working day or not.
     """
     step = dt.timedelta(days=1 if days >= 0 else -1)
     day = start

@@ -1,10 +1,10 @@
 """How one reminder goes out on each channel: e-mail, letter, SMS or phone task.
 
-``deliver`` does the part that talks to the outside world (the SMTP
-server, the SMS provider) or checks the data (address, number, fonts) and
-returns a ``Delivery``; ``dunning.sender.message_record_sent`` then writes
-the outcome in one transaction (the letter's batch, the phone task, the
-sent status). Nothing here writes to the database.
+``deliver`` talks to the outside world (the SMTP server, the SMS
+provider) or checks the data (address, number, fonts), and returns a
+``Delivery``. ``dunning.sender.message_record_sent`` then writes the
+outcome in one transaction: the letter's batch, the phone task, the sent
+status. Nothing here writes to the database.
 """
 
 import datetime as dt
@@ -41,7 +41,7 @@ DATA_ERRORS = (MessageDataError, MissingGlyphsError, BadHeaderError, MissingPost
 
 @dataclass(frozen=True)
 class Delivery:
-    """What went out, as ``message_record_sent`` records it."""
+    """The outcome of one send, as ``message_record_sent`` records it."""
 
     channel: str
     subject: str

@@ -2,9 +2,9 @@
 
 The sender puts each letter in the organisation's batch of the day and marks
 the message sent. The batch is one PDF: a cover list of every letter, then
-the letters. It is rebuilt whenever letters were added since the last build
-(``letter_batch_build``), until a credit controller records the posting
-date; from then on the batch is closed and the letters count as delivered
+the letters. ``letter_batch_build`` renders it again whenever letters were
+added since the last build. Once a credit controller records the posting
+date, the batch is closed, and its letters count as delivered
 ``organization.letter_delivery_days`` working days after posting.
 """
 
@@ -130,6 +130,8 @@ def letter_batch_build(*, batch: LetterBatch) -> LetterBatch:
         return batch
 
     messages = list(_batch_messages(batch))
+    # TODO: every letter of the day is laid out in memory at once; a day with
+    # thousands of letters needs the PDFs written and joined in parts.
     letters = [_letter_document(message) for message in messages]
     cover = _cover_document(batch, messages, letters)
     pages = [page for document in [cover, *letters] for page in document.pages]

@@ -56,7 +56,7 @@ def _title(message: Message, lines: list[ReminderLine]) -> str:
 
 
 def bounce_note_text(message: Message, address: str, reason: str) -> str:
-    """Return the script line that tells the caller the e-mail did not arrive and to ask for a new address."""
+    """Return the script line that explains the undeliverable e-mail and asks the caller to request a new address."""
     with translation.override(script_language(message)):
         return gettext(
             "The e-mail to %(email)s could not be delivered (%(reason)s); ask for the right e-mail address."

@@ -284,9 +284,11 @@ def _timeline_entry(message: Message, delivery: Delivery, numbers: list[str], le
 
 
 def _enqueue_letter_batch_build(letter_batch: LetterBatch) -> None:
-    # By name, because dunning.tasks imports this module.
+    # By name, because dunning.tasks imports this module. Robust: the letter is
+    # sent either way, and a failed enqueue only delays the build until the
+    # next letter or the download, which builds a stale batch first.
     args = [str(letter_batch.organization_id), str(letter_batch.pk)]
-    transaction.on_commit(lambda: current_app.send_task(BUILD_LETTER_BATCH_TASK, args=args))
+    transaction.on_commit(lambda: current_app.send_task(BUILD_LETTER_BATCH_TASK, args=args), robust=True)
 
 
 @transaction.atomic

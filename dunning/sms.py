@@ -36,7 +36,7 @@ UCS2_SINGLE, UCS2_PART = 70, 67
 
 
 class SmsProvider(Protocol):
-    """What the sender needs from an SMS gateway."""
+    """Interface of an SMS gateway, as the sender uses it."""
 
     def send(self, to: str, text: str) -> str:
         """Hand the text to the gateway for ``to`` (E.164) and return the gateway's id for it.

@@ -108,8 +108,8 @@ def requeue_stale_messages() -> int:
 def build_letter_batch(organization_id: str, batch_id: str) -> int:
     """Bring a letter batch's PDF up to date; return the number of letters in it.
 
-    The sender enqueues one per letter; the first build takes every letter
-    so far, and the ones after it find the PDF current and do nothing.
+    The sender enqueues one build per letter. The first build takes every
+    letter so far, so the builds after it find the PDF current and do nothing.
     """
     organization = _organization(organization_id)
     if organization is None:

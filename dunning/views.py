@@ -24,15 +24,15 @@ def email_bounce_webhook(request: HttpRequest) -> JsonResponse:
     """Apply a bounce report: ``{"message_id": "<dunning-...@...>" or a message id, "reason": "..."}``.
 
     The caller proves itself with the shared secret in the X-Webhook-Secret
-    header. A repeated report answers ``already_recorded`` and changes
+    header. A repeated report returns ``already_recorded`` and changes
     nothing.
     """
     secret = settings.EMAIL_BOUNCE_WEBHOOK_SECRET
     if not secret:
         return _error("disabled", "Bounce reports are switched off; set EMAIL_BOUNCE_WEBHOOK_SECRET.", status=404)
-    given = request.headers.get(SECRET_HEADER, "")
-    if not hmac.compare_digest(given.encode(), secret.encode()):
-        logger.warning("Bounce report with a wrong or missing secret refused")
+    sent_secret = request.headers.get(SECRET_HEADER, "")
+    if not hmac.compare_digest(sent_secret.encode(), secret.encode()):
+        logger.warning("Bounce report rejected: the %s header is missing or wrong", SECRET_HEADER)
         return _error("unauthorized", f"The {SECRET_HEADER} header is missing or wrong.", status=401)
 
     try:

@@ -163,7 +163,8 @@ def test_bounce_report_cannot_cross_tenants(client, org_alfa, org_bravo, sent_em
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
     assert reload(org_alfa, message).status == MessageStatus.SENT
-    assert bounce_tasks(org_alfa) == [] and bounce_tasks(org_bravo) == []
+    assert bounce_tasks(org_alfa) == []
+    assert bounce_tasks(org_bravo) == []
 
 
 def test_bounce_for_corrected_address_keeps_new_address_trusted(client, org_alfa, sent_email, bounce_secret):

@@ -22,7 +22,7 @@ from tests.dunning.helpers import pdf_pages
 
 MM = 72 / 25.4
 A4_HEIGHT_MM = 297
-# DIN 5008 form B: the envelope window, in millimetres from the paper's left and top edges.
+# The window of a DIN 5008 form B envelope, in millimetres from the paper's left and top edges.
 WINDOW = {"left": 20, "right": 105, "top": 45, "bottom": 90}
 ADDRESS = {"address_line": "Keizersgracht 12", "postal_code": "1015 CX", "city": "Amsterdam", "country": "NL"}
 
@@ -95,7 +95,8 @@ def test_batch_pdf_has_cover_list_then_letters(org_alfa, letter):
     assert "Van Dijk Installatie BV\nKeizersgracht 12\n1015 CX Amsterdam" in text
     assert "NETHERLANDS" not in text.upper().split("ALFA")[0]  # no country line for a domestic letter
     assert "Friendly reminder" in text
-    assert "INV-1" in text and "INV-2" in text
+    assert "INV-1" in text
+    assert "INV-2" in text
     assert "€1,484.56" in text
     assert "/p/" in text
     assert text.endswith("Page 1 of 1")
@@ -151,7 +152,8 @@ def test_batch_rebuilt_when_a_letter_joins(org_alfa, letter):
     assert cover.index("Aalders Bouw") < cover.index("Van Dijk Installatie BV")
     assert "Aalders Bouw Markt 1, Utrecht INV-9 1 2" in cover
     assert "INV-1, INV-2 1 3" in cover
-    assert "INV-9" in first and "€99.95" in first
+    assert "INV-9" in first
+    assert "€99.95" in first
     assert "INV-1" in second_letter
 
 
@@ -194,7 +196,8 @@ def test_posting_dates_delivery_on_working_days(org_alfa, letter):
         posted = letter_batch_post(batch=batch, posted_on=dt.date(2026, 12, 24), today=dt.date(2026, 12, 28))
 
     assert posted.posted_on == dt.date(2026, 12, 24)
-    assert posted.letter_count == 1 and posted.pdf
+    assert posted.letter_count == 1
+    assert posted.pdf
     message = reload(org_alfa, letter)
     assert message.delivered_on == dt.date(2026, 12, 29)
     with tenant_context(org_alfa):

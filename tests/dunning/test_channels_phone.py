@@ -143,7 +143,7 @@ def test_doubtful_address_and_no_other_way_fails(org_alfa):
             fallback_channel(Message.objects.select_related("debtor", "organization").get(pk=message.pk))
 
 
-def test_rerouted_message_keeps_channel_when_that_day_has_a_call(org_alfa):
+def test_reroute_keeps_channel_on_collision(org_alfa):
     debtor, invoices = make_debtor(
         org_alfa, email="old@vandijk.example", phone="0612345678", invoices=[("INV-1", "10.00"), ("INV-2", "20.00")]
     )
