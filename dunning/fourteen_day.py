@@ -2,8 +2,8 @@
 
 The letter lists every open claim of a consumer, states the exact collection
 costs on their summed principal, and gives fourteen days from the day after
-receipt. Receipt is the delivery day for e-mail and the posting day plus the
-organisation's working days for a letter. Costs may be charged only once the
+receipt. Receipt is the message's ``delivered_on``: the delivery day for
+e-mail, the posting day plus the organisation's working days for a letter. Costs may be charged only once the
 term has ended unpaid (``dunning.charges``).
 """
 
@@ -16,8 +16,7 @@ from django.db import transaction
 from debtors.models import TimelineKind
 from debtors.services import timeline_record
 from dunning.charges import statutory_costs
-from dunning.models import ActionStatus, Channel, FourteenDayLetter, Message, StepTemplate
-from dunning.planner import next_business_day
+from dunning.models import ActionStatus, FourteenDayLetter, Message, StepTemplate
 from payt.money import ZERO, format_amount, to_money
 
 TERM_DAYS = 14
@@ -46,31 +45,19 @@ def letter_terms(message: Message, open_amounts: list[tuple[str, Decimal]]) -> L
     return LetterTerms(currency, principal, to_money(costs.amount), vat_added)
 
 
-def receipt_date(channel: str, delivered_on: dt.date, delivery_days: int, country: str) -> dt.date:
-    """Return the day the letter is taken to have been received.
-
-    E-mail and SMS: the day of delivery. A posted letter: ``delivery_days``
-    working days after posting, skipping weekends and public holidays.
-    """
-    if channel != Channel.LETTER:
-        return delivered_on
-    day = delivered_on
-    for _ in range(delivery_days):
-        day = next_business_day(day + dt.timedelta(days=1), country)
-    return day
-
-
 def term_end(received_on: dt.date) -> dt.date:
     """Return the last day of the term: fourteen days counted from the day after receipt."""
     return received_on + dt.timedelta(days=TERM_DAYS)
 
 
 @transaction.atomic
-def fourteen_day_letter_record(*, message: Message, posted_on: dt.date | None = None) -> FourteenDayLetter | None:
+def fourteen_day_letter_record(*, message: Message, sent_on: dt.date) -> FourteenDayLetter | None:
     """Record a sent 14-day letter with its receipt date and term; None if the message is no such letter.
 
-    Call it when the message is delivered (e-mail) or posted (letter). A
-    second call for the same message returns the existing record.
+    Call it once the message's ``delivered_on`` is known: when an e-mail is
+    delivered (``sent_on`` is that day) or when a letter is posted
+    (``sent_on`` is the posting day, ``delivered_on`` the assumed delivery).
+    A second call for the same message returns the existing record.
     """
     if message.template != StepTemplate.FOURTEEN_DAY_LETTER:
         return None
@@ -82,15 +69,14 @@ def fourteen_day_letter_record(*, message: Message, posted_on: dt.date | None = 
     if not actions:
         return None
     organization = message.organization
-    delivered = posted_on or message.delivered_on or message.run_date
-    received = receipt_date(message.channel, delivered, organization.letter_delivery_days, organization.country)
+    received = message.delivered_on or sent_on
     terms = letter_terms(message, [(action.invoice.currency, action.open_amount) for action in actions])
     letter = FourteenDayLetter.objects.create(
         organization=organization,
         debtor=message.debtor,
         message=message,
         channel=message.channel,
-        sent_on=delivered,
+        sent_on=sent_on,
         assumed_receipt_on=received,
         term_ends_on=term_end(received),
         currency=terms.currency,
@@ -106,7 +92,7 @@ def fourteen_day_letter_record(*, message: Message, posted_on: dt.date | None = 
         data={
             "event": "fourteen_day_letter",
             "channel": message.channel,
-            "sent_on": delivered.isoformat(),
+            "sent_on": sent_on.isoformat(),
             "received_on": received.isoformat(),
             "term_ends_on": letter.term_ends_on.isoformat(),
             "costs": format_amount(terms.costs),

@@ -65,7 +65,8 @@ def phone_task_complete(
     user=None,
 ) -> PhoneTask:
     """Record the outcome of a call, close the task and apply what the outcome means for dunning."""
-    task = PhoneTask.objects.select_for_update().select_related("debtor", "invoice").get(pk=task.pk)
+    # Lock only the task row: PostgreSQL cannot lock the nullable side of the invoice join.
+    task = PhoneTask.objects.select_for_update(of=("self",)).select_related("debtor", "invoice").get(pk=task.pk)
     if task.status == PhoneTaskStatus.DONE:
         raise DomainError("This call has already been recorded.", code="already_done", field="outcome")
     _check_outcome(outcome, promised_date, task)

@@ -8,10 +8,8 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 
-import holidays
-
+from dunning.calendar import next_business_day
 from dunning.models import OffsetFrom, StepTemplate, Workflow, WorkflowStep
 from invoices.models import SettlementStatus
 from payt.money import format_amount
@@ -56,26 +54,6 @@ def step_is_due(days_after_due: int, days_since: int) -> bool:
     if days_after_due > 0:
         return days_since >= days_after_due
     return days_after_due <= days_since <= 0
-
-
-@lru_cache(maxsize=64)
-def _public_holidays(country: str, year: int):
-    try:
-        return holidays.country_holidays(country, years=year)
-    except NotImplementedError:
-        return {}
-
-
-def is_business_day(day: dt.date, country: str) -> bool:
-    """Tell whether ``day`` is a weekday that is not a public holiday in ``country``."""
-    return day.weekday() < 5 and day not in _public_holidays(country or "NL", day.year)
-
-
-def next_business_day(day: dt.date, country: str) -> dt.date:
-    """Return ``day`` itself when it is a business day, otherwise the first business day after it."""
-    while not is_business_day(day, country):
-        day += dt.timedelta(days=1)
-    return day
 
 
 def step_date(

@@ -148,4 +148,5 @@ def _pretend_sent(message: Message) -> None:
         from dunning.fourteen_day import fourteen_day_letter_record
 
         message.status = MessageStatus.SENT
-        fourteen_day_letter_record(message=message, posted_on=message.run_date)
+        message.delivered_on = message.run_date
+        fourteen_day_letter_record(message=message, sent_on=message.run_date)

@@ -90,15 +90,21 @@ def check_glyphs(text: str) -> None:
 
 
 def html_to_pdf(document_html: str) -> bytes:
-    """Render an HTML document to PDF bytes after checking that every character can be drawn.
+    """Render an HTML document to PDF bytes after checking that every character can be drawn."""
+    return html_to_document(document_html).write_pdf()
 
-    Remote and local resources are not fetched (only ``data:`` URLs), so text
-    that reaches a template cannot make the renderer read a file or call a
-    server.
+
+def html_to_document(document_html: str) -> weasyprint.Document:
+    """Lay out an HTML document into pages after checking that every character can be drawn.
+
+    Callers that join several documents into one PDF (a day's letters) use
+    the pages; everyone else calls ``html_to_pdf``. Remote and local
+    resources are not fetched (only ``data:`` URLs), so text that reaches a
+    template cannot make the renderer read a file or call a server.
     """
     check_glyphs(html.unescape(strip_tags(document_html)))
     fetcher = URLFetcher(allowed_protocols={"data"})
-    return weasyprint.HTML(string=document_html, url_fetcher=fetcher).write_pdf()
+    return weasyprint.HTML(string=document_html, url_fetcher=fetcher).render()
 
 
 def page_footer_css() -> str:

@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("p/", include("portal.urls")),
     path("webhooks/", include("payments.urls")),
+    path("webhooks/", include("dunning.webhook_urls")),
     path("admin/", admin.site.urls),
 ]
 

@@ -96,7 +96,9 @@ def test_dunning_plan_and_send_at_scale(transactional_db, bench_results, tmp_pat
     assert len(result.actions_created) == open_invoices
     assert len(message_ids) == DEBTORS
     assert statuses.count(MessageStatus.SENT) == sent == SEND_SAMPLE
-    assert len(list(tmp_path.iterdir())) == SEND_SAMPLE
+    # The file backend may append several messages to one file, so count the headers.
+    written = sum(path.read_text(errors="replace").count("\nMessage-ID: ") for path in tmp_path.iterdir())
+    assert written == SEND_SAMPLE
 
     per_message = send_seconds / SEND_SAMPLE
     bench_results.machine = bench_results.machine or machine_description(connection)
