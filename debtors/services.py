@@ -5,13 +5,14 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from stdnum import iban as stdnum_iban
 
 from debtors.models import Debtor, DebtorKind, TimelineEvent
 from payt.models import DEBTOR_LANGUAGE_CHOICES, Organization
 
 DEBTOR_FIELDS = (
     "kind", "name", "email", "phone", "language", "address_line", "postal_code",
-    "city", "country", "kvk_number", "vat_number", "external_id",
+    "city", "country", "kvk_number", "vat_number", "external_id", "iban",
 )
 COUNTRY_LANGUAGE = {"NL": "nl", "BE": "nl", "FR": "fr", "DE": "de", "AT": "de", "GB": "en", "IE": "en"}
 
@@ -45,6 +46,7 @@ def debtor_create(*, organization: Organization, **fields) -> Debtor:
     if debtor.kind not in DebtorKind.values:
         raise ValidationError({"kind": f"Kind {debtor.kind!r} is unknown; use company or consumer."})
     debtor.country = (debtor.country or "").upper()
+    debtor.iban = stdnum_iban.compact(debtor.iban or "")
     debtor.full_clean(exclude=["organization"])
     debtor.save()
     return debtor
@@ -69,3 +71,20 @@ def timeline_record(
         data=data or {},
         occurred_at=occurred_at or timezone.now(),
     )
+
+
+@transaction.atomic
+def debtor_iban_remember(*, debtor: Debtor, iban: str) -> bool:
+    """Store ``iban`` as the debtor's account when it has none and no other debtor uses it.
+
+    Bank-statement matching calls it after a payment from this account was
+    matched to the debtor's invoices, so that the next payment is recognised
+    by its account. Returns whether the IBAN was stored.
+    """
+    iban = stdnum_iban.compact(iban or "")
+    if not iban or not stdnum_iban.is_valid(iban):
+        return False
+    debtors = Debtor.objects.for_organization(debtor.organization_id)
+    if debtors.filter(iban=iban).exclude(pk=debtor.pk).exists():
+        return False
+    return debtors.filter(pk=debtor.pk, iban="").update(iban=iban) == 1
