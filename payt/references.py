@@ -261,10 +261,12 @@ def payment_reference_check(reference: str) -> str:
 
 
 # References as payers type them into remittance text: RF with optional spaces, an OGM
-# with its plus signs or stars, and digit groups separated by spaces or dots.
+# with its plus signs or stars or its slashes, and digit groups separated by spaces or dots.
 _TEXT_RF = re.compile(r"\bRF[0-9]{2}(?: ?[0-9A-Z]{1,4}){1,6}\b", re.IGNORECASE)
-_TEXT_OGM = re.compile(r"[+*]{3}\s*[0-9]{3}\s*/?\s*[0-9]{4}\s*/?\s*[0-9]{5}\s*[+*]{3}")
-_TEXT_DIGITS = re.compile(r"(?<![0-9])\(?[0-9]\)?(?:[ .]?[0-9]){8,15}(?![0-9])")
+_TEXT_OGM = re.compile(
+    r"[+*]{3}\s*[0-9]{3}\s*/?\s*[0-9]{4}\s*/?\s*[0-9]{5}\s*[+*]{3}|(?<![0-9])[0-9]{3}/[0-9]{4}/[0-9]{5}(?![0-9])"
+)
+_TEXT_DIGITS = re.compile(r"(?<![0-9A-Za-z])\(?[0-9]\)?(?:[ .]?[0-9]){8,15}(?![0-9])")
 
 
 def references_in_text(text: str) -> list[tuple[str, ReferenceScheme]]:
@@ -277,14 +279,31 @@ def references_in_text(text: str) -> list[tuple[str, ReferenceScheme]]:
     if not text:
         return []
     found: list[tuple[str, ReferenceScheme]] = []
+    # Digits inside an RF or OGM form, valid or not, belong to that form.
+    taken: list[tuple[int, int]] = []
     for pattern in (_TEXT_RF, _TEXT_OGM, _TEXT_DIGITS):
         for match in pattern.finditer(text):
-            candidate = match.group(0)
-            scheme = reference_scheme(candidate)
-            compact = normalize_reference(candidate).replace("*", "").replace("(", "").replace(")", "")
-            if scheme is not None and (compact, scheme) not in found:
-                found.append((compact, scheme))
+            if any(start < match.end() and match.start() < end for start, end in taken):
+                continue
+            if pattern is not _TEXT_DIGITS:
+                taken.append(match.span())
+            for candidate in _shorter_forms(match.group(0)):
+                scheme = reference_scheme(candidate)
+                if scheme is None:
+                    continue
+                if (reference_key(candidate), scheme) not in found:
+                    found.append((reference_key(candidate), scheme))
+                break
     return found
+
+
+def _shorter_forms(candidate: str) -> list[str]:
+    """Return the candidate, then without each trailing space-separated group, longest first.
+
+    "RF18 5390 0754 7034 op 2026" is matched whole; the reference ends before "op".
+    """
+    groups = candidate.split(" ")
+    return [" ".join(groups[:end]) for end in range(len(groups), 0, -1)]
 
 
 def reference_key(reference: str) -> str:
