@@ -30,6 +30,7 @@ ORGANIZATION_SETTING_FIELDS = (
     "payment_term_days",
     "email",
     "iban",
+    "payment_reference_scheme",
 )
 
 

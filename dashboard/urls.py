@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard import views
+from dashboard import bank_views, views
 
 app_name = "dashboard"
 
@@ -15,6 +15,12 @@ urlpatterns = [
     path(
         "questions/<uuid:question_id>/answer/", views.question_answer_view, name="question_answer"
     ),
+    path("bank/", bank_views.bank_statements, name="bank_statements"),
+    path("bank/statements/<uuid:statement_id>/", bank_views.bank_statement_detail, name="bank_statement"),
+    path("bank/reconciliation/", bank_views.reconciliation, name="reconciliation"),
+    path("bank/entries/<uuid:entry_id>/confirm/", bank_views.bank_entry_confirm_view, name="bank_entry_confirm"),
+    path("bank/entries/<uuid:entry_id>/reverse/", bank_views.bank_entry_reverse_view, name="bank_entry_reverse"),
+    path("bank/entries/<uuid:entry_id>/dismiss/", bank_views.bank_entry_dismiss_view, name="bank_entry_dismiss"),
     path("organization/switch/", views.organization_switch, name="organization_switch"),
     path("organizations/new/", views.organization_create, name="organization_create"),
     path("settings/", views.organization_settings, name="settings"),

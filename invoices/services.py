@@ -120,7 +120,7 @@ def _checked_payment_reference(
             return payment_reference_check(reference)
         except ValueError as error:
             raise DomainError(str(error), code="invalid_payment_reference", field="payment_reference") from None
-    if kind == DocumentKind.CREDIT_NOTE or total_amount <= 0:
+    if kind == DocumentKind.CREDIT_NOTE or to_money(total_amount) <= 0:
         return ""
     return payment_reference_generate(organization=organization, number=number)
 
