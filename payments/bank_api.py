@@ -2,7 +2,7 @@
 
 ``POST /api/v1/bank-statements/`` takes the file as multipart form field
 ``file``, or as the raw request body (application/xml, text/xml, text/plain or
-application/octet-stream). The answer is 201 with the new statement, or 200
+application/octet-stream). The response is 201 with the new statement, or 200
 with ``duplicate`` true when the file was imported before.
 """
 

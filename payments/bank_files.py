@@ -1,4 +1,4 @@
-"""Bank files as the importer sees them, whatever their format.
+"""Bank files as the importer reads them, whatever their format.
 
 ``payments.bank_reader.parse_bank_file`` turns CAMT.053, CAMT.054 and MT940
 content into a ``ParsedBankFile``: the file's identity, the entries that could

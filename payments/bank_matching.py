@@ -53,7 +53,7 @@ AMOUNT_ONLY = 50
 
 @dataclass
 class OpenInvoice:
-    """An open invoice as the matcher sees it; ``open_amount`` shrinks as entries are applied."""
+    """An open invoice as the matcher reads it; ``open_amount`` shrinks as entries are applied."""
 
     id: uuid.UUID
     number: str
@@ -109,7 +109,7 @@ class OpenInvoiceIndex:
                 self.by_name[key].append(debtor_id)
 
     def consume(self, allocations: list[tuple[OpenInvoice, Decimal]]) -> None:
-        """Lower the open amounts by what an applied entry allocated, so the next entry sees the rest."""
+        """Lower the open amounts by what an applied entry allocated, so the next entry is matched against the rest."""
         for invoice, amount in allocations:
             invoice.open_amount -= amount
 
@@ -236,7 +236,12 @@ def _open_in_currency(invoices: list[OpenInvoice], currency: str) -> list[OpenIn
 def _fit(method: str, table: dict[str, int], invoices: list[OpenInvoice], amount: Decimal) -> MatchResult:
     invoices = sorted(invoices, key=lambda invoice: invoice.sort_key)
     total_open = sum(invoice.open_amount for invoice in invoices)
-    fit = "exact" if amount == total_open else "partial" if amount < total_open else "over"
+    if amount == total_open:
+        fit = "exact"
+    elif amount < total_open:
+        fit = "partial"
+    else:
+        fit = "over"
     return MatchResult(method, table[fit], _fill(invoices, amount))
 
 

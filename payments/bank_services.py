@@ -78,8 +78,8 @@ def bank_statement_import(
 
     A file whose message id or exact bytes were imported before changes
     nothing and returns the earlier statement with ``created`` False. A file
-    that cannot be read raises DomainError naming what is wrong; entries that
-    cannot be read are listed in ``rejected_entries`` and the others are kept.
+    that cannot be read raises DomainError naming what is wrong. Entries that
+    cannot be read are listed in ``rejected_entries``, and the others are kept.
     """
     parsed = _parse_or_reject(content)
     digest = hashlib.sha256(content).hexdigest()
@@ -141,8 +141,8 @@ def _parse_or_reject(content: bytes) -> ParsedBankFile:
 
 
 def _lock_imports(organization: Organization) -> None:
-    # One import per organisation at a time: the same file uploaded twice at
-    # once is stored once, and matching sees the allocations of the import before.
+    # One import per organisation at a time, so the same file uploaded twice at
+    # once is stored once and matching starts from the allocations of the import before.
     with connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [f"bank-import:{organization.pk}"])
 

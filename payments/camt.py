@@ -344,5 +344,5 @@ def _datetime(raw: str) -> dt.datetime | None:
         value = dt.datetime.fromisoformat(raw)
     except ValueError:
         return None
-    # A CreDtTm without offset is the bank's local time; UTC is close enough for display.
+    # NOTE: a CreDtTm without offset is the bank's local time but is stored as UTC; it is only displayed.
     return value if value.tzinfo else value.replace(tzinfo=dt.UTC)

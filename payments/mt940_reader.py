@@ -205,7 +205,7 @@ def _sepa_fields(text: str) -> dict[str, str]:
 
 
 def _iban_of(account: str) -> str:
-    # :25: holds the account, often followed by its currency (NL77ABNA0574908765EUR).
+    # :25: contains the account, often followed by its currency (NL77ABNA0574908765EUR).
     compact = account.replace(" ", "").upper()
     if not stdnum_iban.is_valid(compact) and compact[-3:].isalpha() and stdnum_iban.is_valid(compact[:-3]):
         compact = compact[:-3]

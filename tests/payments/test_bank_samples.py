@@ -1,6 +1,6 @@
 """The bank's sample files imported against seeded invoices, and imported a second time.
 
-test-camt053.xml holds a direct debit collected from us (754.25), a returned
+test-camt053.xml contains a direct debit collected from us (754.25), a returned
 direct debit batch with reason AC06 (564.05 + 100.00) and a credit of 1405.31
 from "3rd party Media". The AC06 batch reverses the collection in
 camt053-direct-debit-collection.xml, which is imported first.
