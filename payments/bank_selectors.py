@@ -137,6 +137,19 @@ def reversal_candidates(entry: BankStatementEntry) -> list[Payment]:
     return list(payments[:REVERSAL_CANDIDATE_LIMIT])
 
 
+def bank_references_imported_before(statement: BankStatement, references: list[str]) -> set[str]:
+    """Return which of these bank references entries of other statements already carry."""
+    wanted = {reference for reference in references if reference}
+    if not wanted:
+        return set()
+    return set(
+        BankStatementEntry.objects.for_organization(statement.organization_id)
+        .filter(bank_reference__in=wanted)
+        .exclude(statement=statement)
+        .values_list("bank_reference", flat=True)
+    )
+
+
 def earlier_copy_of(entry: BankStatementEntry) -> BankStatementEntry | None:
     """Return the same booking imported from another file, recognised by the bank's own reference.
 

@@ -33,6 +33,7 @@ from payments.bank_files import BankFileError, ParsedBankFile, ParsedEntry
 from payments.bank_matching import MatchResult, OpenInvoiceIndex, match_credit
 from payments.bank_reader import parse_bank_file
 from payments.bank_selectors import (
+    bank_references_imported_before,
     earlier_copy_of,
     open_invoice_index,
     original_payment_of,
@@ -105,8 +106,9 @@ def bank_statement_import(
     )
     entries = _store_entries(statement, parsed)
     index = open_invoice_index(organization)
+    known_references = bank_references_imported_before(statement, [entry.bank_reference for entry in entries])
     for entry in entries:
-        _settle_entry(organization, entry, index)
+        _settle_entry(organization, entry, index, known_references)
 
     counts = entry_counts(statement)
     logger.info(
@@ -173,10 +175,12 @@ def _entry_fields(entry: ParsedEntry) -> dict:
 # --- Settling one entry ---------------------------------------------------------------
 
 
-def _settle_entry(organization: Organization, entry: BankStatementEntry, index: OpenInvoiceIndex) -> None:
+def _settle_entry(
+    organization: Organization, entry: BankStatementEntry, index: OpenInvoiceIndex, known_references: set[str]
+) -> None:
     if entry.booking_status and entry.booking_status != BOOKED:
         _finish(entry, BankEntryStatus.IGNORED, BankEntryNote.NOT_BOOKED)
-    elif earlier_copy_of(entry) is not None:
+    elif entry.bank_reference in known_references and earlier_copy_of(entry) is not None:
         _finish(entry, BankEntryStatus.DUPLICATE, BankEntryNote.DUPLICATE)
     elif entry.is_reversal and not entry.is_credit:
         _settle_reversal(entry)

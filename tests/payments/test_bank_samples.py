@@ -287,3 +287,28 @@ def test_applied_reference_remembers_payer_iban(org_alfa):
 
     with tenant_context(org_alfa):
         assert Debtor.objects.get(pk=invoice.debtor_id).iban == "NL69ABNA0522123643"
+
+
+def test_booking_reported_twice_applied_once(org_alfa):
+    # Banks that send CAMT.054 notifications and CAMT.053 statements report each booking twice.
+    invoice = seed_invoice(
+        org_alfa,
+        number="QR-0003",
+        total="5.00",
+        debtor_name="Test Customer",
+        payment_reference="000000000000000000000000003",
+    )
+    import_fixture(org_alfa, "test-camt054.xml")
+    statement_copy = fixture_bytes("test-camt054.xml").replace(b"20220126375204763458853", b"STATEMENT-20220126")
+
+    with tenant_context(org_alfa):
+        result = bank_statement_import(organization=org_alfa, content=statement_copy, file_name="statement.xml")
+        [copy] = BankStatementEntry.objects.filter(statement=result.statement)
+        payments = Payment.objects.count()
+
+    assert result.created is True
+    assert copy.status == BankEntryStatus.DUPLICATE
+    assert copy.note == BankEntryNote.DUPLICATE
+    assert copy.payment is None
+    assert payments == 1
+    assert refreshed(org_alfa, invoice).open_amount == Decimal("0.00")
