@@ -4,9 +4,13 @@ from decimal import Decimal
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from invoices.models import Payment
+from invoices.services import payment_register
+from payments.bank_services import bank_statement_import
 from payments.models import BankEntryStatus, BankStatement, BankStatementEntry
 from payt.models import Role
 from payt.tenancy import tenant_context
@@ -98,8 +102,6 @@ def test_upload_page_in_dutch(org_alfa, bob):
 def test_statement_lists_rejected_entries(org_alfa, bob_client):
     content = fixture_bytes("test-camt053.xml").replace(b"<CdtDbtInd>CRDT</CdtDbtInd>", b"<CdtDbtInd>X</CdtDbtInd>")
     with tenant_context(org_alfa):
-        from payments.bank_services import bank_statement_import
-
         result = bank_statement_import(organization=org_alfa, content=content, file_name="broken.xml")
 
     page = bob_client.get(f"/bank/statements/{result.statement.pk}/").content.decode()
@@ -181,8 +183,6 @@ def test_dismiss(org_alfa, bob_client, waiting):
 def test_reverse_picked_payment(org_alfa, bob_client):
     collected = seed_invoice(org_alfa, number="2014000411", total="100.00", debtor_name="Test Customer")
     with tenant_context(org_alfa):
-        from invoices.services import payment_register
-
         payment, _ = payment_register(
             organization=org_alfa, amount=Decimal("100.00"), payment_date=collected.issue_date, invoice=collected
         )
@@ -235,3 +235,32 @@ def test_rows_invisible_to_other_tenant_context(org_alfa, org_bravo, waiting):
         assert BankStatement.objects.count() == 0
         assert BankStatementEntry.objects.count() == 0
         assert BankStatementEntry.objects_unscoped.count() == 0
+
+
+def unmatched_credits(count: int, message_id: str) -> bytes:
+    entries = "".join(
+        f'<Ntry><Amt Ccy="EUR">{index + 1}.11</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>'
+        f"<BookgDt><Dt>2026-04-01</Dt></BookgDt><NtryDtls><TxDtls><RmtInf><Ustrd>gift {index}</Ustrd></RmtInf>"
+        "</TxDtls></NtryDtls></Ntry>"
+        for index in range(count)
+    )
+    return (
+        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>'
+        f"<GrpHdr><MsgId>{message_id}</MsgId></GrpHdr><Stmt><Id>S</Id>{entries}</Stmt>"
+        "</BkToCstmrStmt></Document>"
+    ).encode()
+
+
+def test_reconciliation_queries_do_not_grow(org_alfa, bob_client):
+    with tenant_context(org_alfa):
+        bank_statement_import(organization=org_alfa, content=unmatched_credits(1, "ONE"))
+    with CaptureQueriesContext(connection) as one:
+        assert bob_client.get("/bank/reconciliation/").status_code == 200
+
+    with tenant_context(org_alfa):
+        bank_statement_import(organization=org_alfa, content=unmatched_credits(6, "SIX"))
+    with CaptureQueriesContext(connection) as seven:
+        page = bob_client.get("/bank/reconciliation/").content.decode()
+
+    assert page.count('class="card bank-entry"') == 7
+    assert len(seven.captured_queries) == len(one.captured_queries)
