@@ -9,6 +9,7 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.test import Client
 
 from debtors.services import debtor_create
 from invoices.services import invoice_register
@@ -26,6 +27,7 @@ from payt.references import (
 )
 from payt.services import organization_create
 from payt.tenancy import tenant_context
+from tests.conftest import PASSWORD
 
 
 def register(organization, number: str, total: str = "100.00", **fields):
@@ -205,3 +207,25 @@ def test_references_in_text_skip_wrong_check_digits():
 def test_reference_key_shared_by_printed_forms():
     keys = {reference_key(form) for form in ("+++312/4013/98067+++", "***312/4013/98067***", "312401398067")}
     assert keys == {"312401398067"}
+
+
+@pytest.mark.django_db
+def test_scheme_chosen_in_settings_page(org_alfa, alice):
+    client = Client()
+    assert client.login(username=alice.username, password=PASSWORD)
+    data = {
+        "name": org_alfa.name,
+        "time_zone": "Europe/Amsterdam",
+        "default_language": "nl",
+        "payment_term_days": 30,
+        "email": "",
+        "iban": "",
+        "payment_reference_scheme": "ogm",
+    }
+
+    response = client.post("/settings/", data)
+
+    assert response.status_code == 302
+    org_alfa.refresh_from_db()
+    assert org_alfa.payment_reference_scheme == PaymentReferenceScheme.OGM
+    assert register(org_alfa, "3124013980").payment_reference == "+++312/4013/98067+++"
