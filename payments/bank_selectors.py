@@ -100,6 +100,8 @@ def original_payment_of(entry: BankStatementEntry) -> Payment | None:
     The original is a credit entry applied from an earlier statement, or a
     payment recorded through the API with the end-to-end id as its external id.
     """
+    # TODO: a return without end-to-end id (some MT940 banks) could be found by mandate id and
+    # amount; until then it waits on the reconciliation page for a person to pick the payment.
     if not entry.end_to_end_id:
         return None
     original = (

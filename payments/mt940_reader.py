@@ -162,6 +162,8 @@ def _plain_date(value) -> dt.date | None:
 
 def _read_details(entry: ParsedEntry, details: str) -> None:
     """Split SEPA :86: subfields into the entry, or keep free text as the description."""
+    # TODO: German banks' ?20-?63 subfields (GVC format) are kept as free text, so their
+    # payer name and IBAN are not matched until they are split like the SEPA ones.
     joined = details.replace("\n", "")
     fields = _sepa_fields(joined)
     if not fields:
