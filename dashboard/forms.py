@@ -16,6 +16,7 @@ from payt.models import (
     COUNTRY_CHOICES,
     DEBTOR_LANGUAGE_CHOICES,
     Organization,
+    PaymentReferenceScheme,
     Role,
     validate_time_zone,
 )
@@ -132,6 +133,12 @@ class OrganizationSettingsForm(forms.Form):
         help_text=_("Debtors' replies to e-mails go to this address."),
     )
     iban = forms.CharField(label=_("IBAN"), required=False, max_length=42)
+    payment_reference_scheme = forms.ChoiceField(
+        label=_("Payment reference scheme"),
+        choices=PaymentReferenceScheme.choices,
+        required=False,
+        help_text=_("Scheme of the payment reference generated for an invoice that arrives without one."),
+    )
 
     def clean(self):
         cleaned = super().clean()

@@ -32,6 +32,7 @@ ORGANIZATION_SETTING_FIELDS = (
     "payment_term_months",
     "email",
     "iban",
+    "payment_reference_scheme",
 )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard import dunning_views, run_views, views
+from dashboard import bank_views, dunning_views, run_views, views
 
 app_name = "dashboard"
 
@@ -22,6 +22,12 @@ urlpatterns = [
     path("letters/<uuid:batch_id>/pdf/", dunning_views.letter_batch_pdf, name="letter_batch_pdf"),
     path("letters/<uuid:batch_id>/posted/", dunning_views.letter_batch_posting, name="letter_batch_posting"),
     path("texts/", dunning_views.sms_outbox, name="texts"),
+    path("bank/", bank_views.bank_statements, name="bank_statements"),
+    path("bank/statements/<uuid:statement_id>/", bank_views.bank_statement_detail, name="bank_statement"),
+    path("bank/reconciliation/", bank_views.reconciliation, name="reconciliation"),
+    path("bank/entries/<uuid:entry_id>/confirm/", bank_views.bank_entry_confirm_view, name="bank_entry_confirm"),
+    path("bank/entries/<uuid:entry_id>/reverse/", bank_views.bank_entry_reverse_view, name="bank_entry_reverse"),
+    path("bank/entries/<uuid:entry_id>/dismiss/", bank_views.bank_entry_dismiss_view, name="bank_entry_dismiss"),
     path("organization/switch/", views.organization_switch, name="organization_switch"),
     path("organizations/new/", views.organization_create, name="organization_create"),
     path("settings/", views.organization_settings, name="settings"),

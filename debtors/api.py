@@ -30,6 +30,7 @@ class DebtorSerializer(serializers.ModelSerializer):
             "country",
             "kvk_number",
             "vat_number",
+            "iban",
             "external_id",
             "created_at",
         ]
@@ -40,6 +41,7 @@ class DebtorSerializer(serializers.ModelSerializer):
                 "help_text": "nl, en, fr or de; default: from the country.",
             },
             "country": {"help_text": "ISO 3166 alpha-2 code, for example NL."},
+            "iban": {"help_text": "Account the debtor pays from; bank statements are matched to the debtor by it."},
         }
         # debtor_create checks the unique external id inside its transaction.
         validators = []

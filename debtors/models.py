@@ -1,10 +1,20 @@
 """Debtors (the creditor's customers) and their timeline."""
 
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from stdnum import iban as stdnum_iban
 
 from payt.models import DEBTOR_LANGUAGE_CHOICES, TenantModel
+
+
+def validate_iban(value: str) -> None:
+    if value and not stdnum_iban.is_valid(value):
+        raise ValidationError(
+            _("%(value)s is not a valid IBAN; check the country code, the check digits and the length."),
+            params={"value": value},
+        )
 
 
 class DebtorKind(models.TextChoices):
@@ -24,6 +34,8 @@ class Debtor(TenantModel):
     country = models.CharField(_("country"), max_length=2, blank=True, help_text=_("ISO 3166 alpha-2 code"))
     kvk_number = models.CharField(_("KvK number"), max_length=20, blank=True)
     vat_number = models.CharField(_("VAT number"), max_length=20, blank=True)
+    # The account the debtor pays from; bank-statement matching recognises the payer by it.
+    iban = models.CharField(_("IBAN"), max_length=34, blank=True, validators=[validate_iban])
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
     tags = ArrayField(models.CharField(max_length=50), default=list, blank=True, verbose_name=_("tags"))
     # Set by hand to override the workflow rules; empty lets the rules decide.
@@ -51,6 +63,7 @@ class Debtor(TenantModel):
         indexes = [
             models.Index(fields=["organization", "name"], name="debtor_org_name"),
             models.Index(fields=["organization", "vat_number"], name="debtor_org_vat"),
+            models.Index(fields=["organization", "iban"], name="debtor_org_iban"),
         ]
 
     def __str__(self) -> str:

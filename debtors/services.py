@@ -5,6 +5,7 @@ import datetime as dt
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from stdnum import iban as stdnum_iban
 
 from debtors.models import Debtor, DebtorKind, TimelineEvent, TimelineKind
 from payt.models import DEBTOR_LANGUAGE_CHOICES, Organization
@@ -12,7 +13,7 @@ from payt.phones import InvalidPhoneNumber, normalize_phone
 
 DEBTOR_FIELDS = (
     "kind", "name", "email", "phone", "language", "address_line", "postal_code",
-    "city", "country", "kvk_number", "vat_number", "external_id",
+    "city", "country", "kvk_number", "vat_number", "external_id", "iban",
 )
 COUNTRY_LANGUAGE = {"NL": "nl", "BE": "nl", "FR": "fr", "DE": "de", "AT": "de", "GB": "en", "IE": "en"}
 
@@ -46,6 +47,7 @@ def debtor_create(*, organization: Organization, **fields) -> Debtor:
     if debtor.kind not in DebtorKind.values:
         raise ValidationError({"kind": f"Kind {debtor.kind!r} is unknown; use company or consumer."})
     debtor.country = (debtor.country or "").upper()
+    debtor.iban = stdnum_iban.compact(debtor.iban or "")
     debtor.full_clean(exclude=["organization"])
     debtor.save()
     return debtor
@@ -109,3 +111,19 @@ def debtor_contact_update(*, debtor: Debtor, email: str, phone: str, user=None) 
         data={"event": "contact_changed", "changes": changes, "by": getattr(user, "email", "")},
     )
     return debtor
+
+
+def debtor_iban_remember(*, debtor: Debtor, iban: str) -> bool:
+    """Store ``iban`` as the debtor's account when it has none and no other debtor uses it.
+
+    Bank-statement matching calls it after a payment from this account was
+    matched to the debtor's invoices, so that the next payment is recognised
+    by its account. Returns whether the IBAN was stored.
+    """
+    iban = stdnum_iban.compact(iban or "")
+    if not iban or not stdnum_iban.is_valid(iban):
+        return False
+    debtors = Debtor.objects.for_organization(debtor.organization_id)
+    if debtors.filter(iban=iban).exclude(pk=debtor.pk).exists():
+        return False
+    return debtors.filter(pk=debtor.pk, iban="").update(iban=iban) == 1

@@ -43,6 +43,7 @@ def _describe_payment(event: TimelineEvent, money: str | None) -> str | None:
         None: _("Payment received: %(amount)s"),
         "chargeback": _("Chargeback: %(amount)s; the invoices are open again."),
         "refund": _("Refund: %(amount)s"),
+        "bank_return": _("Payment returned by the bank: %(amount)s; the invoices are open again."),
     }
     text = texts.get(event.data.get("event"))
     return text % {"amount": money} if text else None

@@ -29,9 +29,11 @@ from invoices.models import (
     SettlementStatus,
     SourceFormat,
 )
+from invoices.references import payment_reference_generate
 from payt.api_errors import DomainError
 from payt.models import Organization
 from payt.money import ZERO, format_amount, to_money
+from payt.references import payment_reference_check
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +68,9 @@ def invoice_register(
     existing number is rejected with 409. A missing due date comes from the
     organisation's default payment term and is marked derived.
     A credit document that names a preceding invoice is allocated to it.
+    An invoice sent without a payment reference gets the organisation's own
+    (see ``invoices.references``); a reference that fails the check digits
+    of the scheme it claims is rejected with 400.
     """
     digest = sha256_of(source_document)
     existing = Invoice.objects.for_organization(organization).filter(kind=kind, number=number).first()
@@ -80,6 +85,7 @@ def invoice_register(
             status_code=status.HTTP_409_CONFLICT,
         )
 
+    payment_reference = _checked_payment_reference(organization, kind, number, total_amount, payment_reference)
     invoice = Invoice(
         organization=organization,
         debtor=debtor,
@@ -135,6 +141,19 @@ def _create_lines(invoice: Invoice, lines: Sequence[LineInput]) -> None:
         )
         for position, (line, net) in enumerate(zip(lines, nets, strict=True), start=1)
     )
+
+
+def _checked_payment_reference(
+    organization: Organization, kind: str, number: str, total_amount: Decimal, reference: str
+) -> str:
+    if reference:
+        try:
+            return payment_reference_check(reference)
+        except ValueError as error:
+            raise DomainError(str(error), code="invalid_payment_reference", field="payment_reference") from None
+    if kind == DocumentKind.CREDIT_NOTE or to_money(total_amount) <= 0:
+        return ""
+    return payment_reference_generate(organization=organization, number=number)
 
 
 def _kind_label(kind: str) -> str:
@@ -330,6 +349,39 @@ def payment_register(
             },
         )
     return payment, True
+
+
+@transaction.atomic
+def payment_allocate(*, payment: Payment, invoice: Invoice, amount: Decimal) -> Allocation:
+    """Apply ``amount`` of the unallocated part of a payment to one invoice.
+
+    For a payment that a person splits over invoices with amounts of their
+    own choosing; ``payment_register`` fills invoices oldest due first instead.
+    """
+    payment = Payment.objects.for_organization(payment.organization_id).select_for_update().get(pk=payment.pk)
+    invoice = Invoice.objects.for_organization(payment.organization_id).select_for_update().get(pk=invoice.pk)
+    amount = to_money(amount)
+    if invoice.is_credit:
+        raise DomainError(
+            f"Invoice {invoice.number} is a credit document; a payment cannot be allocated to it.",
+            code="credit_document",
+            field="invoice",
+        )
+    allocated = payment.allocations.aggregate(total=Sum("amount"))["total"] or ZERO
+    available = payment.amount - payment.reversed_amount - allocated
+    if amount > available:
+        raise DomainError(
+            f"Allocation of {amount} exceeds the {available} of the payment that is not allocated yet.",
+            code="over_allocation",
+            field="amount",
+        )
+    _check_allocation(invoice=invoice, amount=amount, available=available, currency=payment.currency)
+
+    allocation = Allocation.objects.create(
+        organization_id=payment.organization_id, invoice=invoice, payment=payment, amount=amount
+    )
+    invoice_refresh_balance(invoice)
+    return allocation
 
 
 def _lock_invoices(organization: Organization, invoices: list[Invoice]) -> list[Invoice]:

@@ -7,6 +7,7 @@ from rest_framework.routers import SimpleRouter
 from debtors.api import DebtorViewSet
 from dunning.api import CollectionCostsView, InterestView, InvoiceReminderView
 from invoices.api import InvoiceViewSet, PaymentViewSet, UblImportView
+from payments.bank_api import BankEntryViewSet, BankStatementViewSet
 from payt.api_base import api_not_found
 
 
@@ -29,6 +30,8 @@ router = SimpleRouter()
 router.register("debtors", DebtorViewSet, basename="debtor")
 router.register("invoices", InvoiceViewSet, basename="invoice")
 router.register("payments", PaymentViewSet, basename="payment")
+router.register("bank-statements", BankStatementViewSet, basename="bank-statement")
+router.register("bank-entries", BankEntryViewSet, basename="bank-entry")
 
 # The UBL routes come first: "invoices/ubl/" would otherwise match the invoice detail route.
 urlpatterns = [

@@ -22,6 +22,16 @@ COUNTRY_CHOICES = [
 DEBTOR_LANGUAGE_CHOICES = [("nl", "Nederlands"), ("en", "English"), ("fr", "Français"), ("de", "Deutsch")]
 
 
+class PaymentReferenceScheme(models.TextChoices):
+    """Scheme of the payment references generated for new invoices."""
+
+    BY_COUNTRY = "", _("By country (NL: betalingskenmerk, BE: OGM/VCS, others: RF)")
+    BETALINGSKENMERK = "betalingskenmerk", _("Dutch betalingskenmerk")
+    OGM = "ogm", _("Belgian structured communication (OGM/VCS)")
+    RF = "rf", _("ISO 11649 RF creditor reference")
+    NONE = "none", _("Do not generate")
+
+
 def validate_time_zone(value: str) -> None:
     if value not in zoneinfo.available_timezones():
         raise ValidationError(
@@ -69,6 +79,14 @@ class Organization(models.Model):
         default=2,
         validators=[MaxValueValidator(10)],
         help_text=_("Used to date the receipt of a posted 14-day letter."),
+    )
+    payment_reference_scheme = models.CharField(
+        _("payment reference scheme"),
+        max_length=20,
+        choices=PaymentReferenceScheme.choices,
+        default=PaymentReferenceScheme.BY_COUNTRY,
+        blank=True,
+        help_text=_("Scheme of the payment reference generated for an invoice that arrives without one."),
     )
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -13,11 +13,16 @@ Generators return a betalingskenmerk or RF reference without spaces and an OGM/V
 ``+++ddd/dddd/ddddd+++``. They raise ValueError for invalid input and TypeError for a
 wrong type. Validators accept the printed forms, with spaces and separators, and return
 False for anything invalid, including values that are not strings.
+
+``reference_scheme`` names the scheme whose check digits a reference passes,
+``payment_reference_check`` rejects a reference that claims a scheme but fails its
+check, and ``references_in_text`` finds the references a payer typed into free text.
 """
 
 from __future__ import annotations
 
 import re
+from enum import StrEnum
 
 from stdnum import iso11649
 from stdnum.be import ogm_vcs
@@ -195,3 +200,115 @@ def _to_digit_string(number: int | str, max_digits: int, scheme: str) -> str:
             f"invalid {scheme} number {number!r}: it has more than {max_digits} digits."
         )
     return digits
+
+
+# --- Scheme detection ----------------------------------------------------------------
+
+
+class ReferenceScheme(StrEnum):
+    BETALINGSKENMERK = "betalingskenmerk"
+    OGM = "ogm"
+    RF = "rf"
+
+
+def reference_scheme(reference: str) -> ReferenceScheme | None:
+    """Return the scheme whose check digits ``reference`` passes, or None.
+
+    A 7-digit betalingskenmerk carries no check digit, so it proves nothing and
+    returns None. A 12-digit number can pass both the OGM/VCS and the
+    betalingskenmerk check; OGM/VCS is returned then.
+    """
+    if not isinstance(reference, str):
+        return None
+    compact = normalize_reference(reference)
+    if compact.startswith("RF"):
+        return ReferenceScheme.RF if rf_is_valid(compact) else None
+    if ogm_is_valid(reference):
+        return ReferenceScheme.OGM
+    if len(compact) > 7 and betalingskenmerk_is_valid(reference):
+        return ReferenceScheme.BETALINGSKENMERK
+    return None
+
+
+def payment_reference_check(reference: str) -> str:
+    """Return ``reference`` stripped, or raise ValueError when it fails the scheme it claims.
+
+    A reference claims a scheme by its form: ``RF`` and two digits for ISO 11649,
+    ``+++`` or ``***`` around digits for OGM/VCS, and exactly 16 digits for the
+    betalingskenmerk (no other scheme here has 16 digits). Any other text is
+    accepted as it is, because accounting packages also send free references
+    such as the invoice number.
+    """
+    reference = reference.strip()
+    compact = normalize_reference(reference)
+    if re.match(r"RF[0-9]{2}", compact) and not rf_is_valid(reference):
+        raise ValueError(
+            f"{reference!r} is not a valid RF creditor reference: the check digits do not match; "
+            "copy the reference again or leave it empty to have one generated."
+        )
+    if ("+++" in reference or "***" in reference) and not ogm_is_valid(reference):
+        raise ValueError(
+            f"{reference!r} is not a valid structured communication (OGM/VCS): the last two digits "
+            "must be the first ten modulo 97; copy it again or leave it empty to have one generated."
+        )
+    digits = compact.replace("(", "").replace(")", "")
+    if _ASCII_DIGITS.fullmatch(digits) and len(digits) == 16 and not betalingskenmerk_is_valid(digits):
+        raise ValueError(
+            f"{reference!r} is not a valid betalingskenmerk: the first digit is not its check digit; "
+            "copy it again or leave it empty to have one generated."
+        )
+    return reference
+
+
+# References as payers type them into remittance text: RF with optional spaces, an OGM
+# with its plus signs or stars or its slashes, and digit groups separated by spaces or dots.
+_TEXT_RF = re.compile(r"\bRF[0-9]{2}(?: ?[0-9A-Z]{1,4}){1,6}\b", re.IGNORECASE)
+_TEXT_OGM = re.compile(
+    r"[+*]{3}\s*[0-9]{3}\s*/?\s*[0-9]{4}\s*/?\s*[0-9]{5}\s*[+*]{3}|(?<![0-9])[0-9]{3}/[0-9]{4}/[0-9]{5}(?![0-9])"
+)
+_TEXT_DIGITS = re.compile(r"(?<![0-9A-Za-z])\(?[0-9]\)?(?:[ .]?[0-9]){8,15}(?![0-9])")
+
+
+def references_in_text(text: str) -> list[tuple[str, ReferenceScheme]]:
+    """Return the references with valid check digits found in free text, compact, in order.
+
+    A digit run passes only when its check digits fit, so a date or an account
+    number is rarely taken for a reference (about 1 in 11 random 16-digit runs
+    passes the betalingskenmerk check).
+    """
+    if not text:
+        return []
+    found: list[tuple[str, ReferenceScheme]] = []
+    # Digits inside an RF or OGM form, valid or not, belong to that form.
+    taken: list[tuple[int, int]] = []
+    for pattern in (_TEXT_RF, _TEXT_OGM, _TEXT_DIGITS):
+        for match in pattern.finditer(text):
+            if any(start < match.end() and match.start() < end for start, end in taken):
+                continue
+            if pattern is not _TEXT_DIGITS:
+                taken.append(match.span())
+            for candidate in _shorter_forms(match.group(0)):
+                scheme = reference_scheme(candidate)
+                if scheme is None:
+                    continue
+                if (reference_key(candidate), scheme) not in found:
+                    found.append((reference_key(candidate), scheme))
+                break
+    return found
+
+
+def _shorter_forms(candidate: str) -> list[str]:
+    """Return the candidate, then without each trailing space-separated group, longest first.
+
+    "RF18 5390 0754 7034 op 2026" is matched whole; the reference ends before "op".
+    """
+    groups = candidate.split(" ")
+    return [" ".join(groups[:end]) for end in range(len(groups), 0, -1)]
+
+
+def reference_key(reference: str) -> str:
+    """Return the form under which references are compared: no separators, upper case.
+
+    ``+++312/4013/98067+++``, ``***312/4013/98067***`` and ``312401398067`` share one key.
+    """
+    return normalize_reference(reference).replace("*", "").replace("(", "").replace(")", "")

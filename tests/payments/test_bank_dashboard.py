@@ -1,0 +1,266 @@
+"""Bank pages of the dashboard: upload, statement detail, reconciliation, and who may do what."""
+
+from decimal import Decimal
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from invoices.models import Payment
+from invoices.services import payment_register
+from payments.bank_services import bank_statement_import
+from payments.models import BankEntryStatus, BankStatement, BankStatementEntry
+from payt.models import Role
+from payt.tenancy import tenant_context
+from tests.conftest import PASSWORD, _user
+from tests.payments.bank_support import fixture_bytes, import_fixture, refreshed, seed_invoice
+
+pytestmark = pytest.mark.django_db
+
+
+def logged_in(user, language: str = "en") -> Client:
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
+    client.post("/language/", {"language": language, "next": "/"})
+    return client
+
+
+@pytest.fixture
+def bob_client(bob):
+    return logged_in(bob)
+
+
+@pytest.fixture
+def waiting(org_alfa):
+    """The CAMT.053 sample against an invoice that fits the 1405.31 credit only by the payer's name."""
+    invoice = seed_invoice(org_alfa, number="2013-0917", total="1405.31", debtor_name="3rd Party Media")
+    other = seed_invoice(org_alfa, number="2013-0918", total="500.00", debtor_name="3rd Party Media")
+    result = import_fixture(org_alfa, "test-camt053.xml")
+    with tenant_context(org_alfa):
+        entry = BankStatementEntry.objects.get(statement=result.statement, position="3")
+    return entry, invoice, other
+
+
+def confirm_data(entry, rows) -> dict:
+    prefix = f"entry-{entry.pk}"
+    data = {
+        f"{prefix}-TOTAL_FORMS": str(max(len(rows), 3)),
+        f"{prefix}-INITIAL_FORMS": "0",
+        f"{prefix}-MIN_NUM_FORMS": "0",
+        f"{prefix}-MAX_NUM_FORMS": "20",
+    }
+    for index, (number, amount) in enumerate(rows):
+        data[f"{prefix}-{index}-invoice_number"] = number
+        data[f"{prefix}-{index}-amount"] = amount
+    return data
+
+
+def test_upload_page_imports_file(org_alfa, bob_client):
+    upload = SimpleUploadedFile("test-camt054.xml", fixture_bytes("test-camt054.xml"))
+
+    response = bob_client.post("/bank/", {"file": upload}, follow=True)
+
+    assert response.status_code == 200
+    with tenant_context(org_alfa):
+        statement = BankStatement.objects.get()
+    assert response.redirect_chain[-1][0] == f"/bank/statements/{statement.pk}/"
+    page = response.content.decode()
+    assert "Imported 1 entries: 0 applied, 1 waiting for review" in page
+    assert 'data-position="1" data-status="review"' in page
+
+
+def test_upload_same_file_again_says_so(org_alfa, bob_client):
+    for _ in range(2):
+        upload = SimpleUploadedFile("test-camt054.xml", fixture_bytes("test-camt054.xml"))
+        response = bob_client.post("/bank/", {"file": upload}, follow=True)
+
+    assert "This file was already imported on" in response.content.decode()
+    with tenant_context(org_alfa):
+        assert BankStatement.objects.count() == 1
+
+
+def test_upload_bad_file_shows_error(org_alfa, bob_client):
+    upload = SimpleUploadedFile("statement.xml", b"<Document><BkToCstmrStmt/></Document>")
+
+    response = bob_client.post("/bank/", {"file": upload})
+
+    assert response.status_code == 400
+    assert "ISO 20022 camt namespace" in response.content.decode()
+
+
+def test_upload_page_in_dutch(org_alfa, bob):
+    client = logged_in(bob, "nl")
+
+    page = client.get("/bank/").content.decode()
+
+    assert "Bankafschriften" in page
+    assert "Bankbestand importeren" in page
+
+
+def test_statement_lists_rejected_entries(org_alfa, bob_client):
+    content = fixture_bytes("test-camt053.xml").replace(b"<CdtDbtInd>CRDT</CdtDbtInd>", b"<CdtDbtInd>X</CdtDbtInd>")
+    with tenant_context(org_alfa):
+        result = bank_statement_import(organization=org_alfa, content=content, file_name="broken.xml")
+
+    page = bob_client.get(f"/bank/statements/{result.statement.pk}/").content.decode()
+
+    assert 'id="rejected-entries"' in page
+    assert "Ntry/CdtDbtInd is &#x27;X&#x27;; it must be CRDT or DBIT." in page
+
+
+def test_reconciliation_shows_suggestion(org_alfa, bob_client, waiting):
+    entry, invoice, _other = waiting
+
+    page = bob_client.get("/bank/reconciliation/").content.decode()
+
+    assert f'id="entry-{entry.pk}"' in page
+    assert "3rd party Media" in page
+    assert "NL69ABNA0522123643" in page
+    assert 'value="2013-0917"' in page
+    assert 'value="1405.31"' in page
+    assert "Amount and payer name, 75% certain." in page
+
+
+def test_confirm_split(org_alfa, bob_client, waiting):
+    entry, invoice, other = waiting
+
+    response = bob_client.post(
+        f"/bank/entries/{entry.pk}/confirm/",
+        confirm_data(entry, [("2013-0917", "1000.00"), ("2013-0918", "405.31")]),
+    )
+
+    assert response.status_code == 302
+    assert refreshed(org_alfa, invoice).open_amount == Decimal("405.31")
+    assert refreshed(org_alfa, other).open_amount == Decimal("94.69")
+    with tenant_context(org_alfa):
+        entry = BankStatementEntry.objects.get(pk=entry.pk)
+        assert entry.status == BankEntryStatus.CONFIRMED
+        assert entry.decided_by.username == "bob@alfa.example"
+        assert Payment.objects.get(pk=entry.payment_id).amount == Decimal("1405.31")
+
+
+def test_confirm_unknown_invoice_number(org_alfa, bob_client, waiting):
+    entry, invoice, _other = waiting
+
+    response = bob_client.post(f"/bank/entries/{entry.pk}/confirm/", confirm_data(entry, [("NOPE-1", "10.00")]))
+
+    assert response.status_code == 400
+    assert "No invoice with number NOPE-1 exists." in response.content.decode()
+    assert refreshed(org_alfa, invoice).open_amount == Decimal("1405.31")
+
+
+def test_confirm_more_than_open(org_alfa, bob_client, waiting):
+    entry, _invoice, other = waiting
+
+    response = bob_client.post(f"/bank/entries/{entry.pk}/confirm/", confirm_data(entry, [("2013-0918", "600.00")]))
+
+    assert response.status_code == 400
+    assert "600.00 is more than the 500.00 still open on invoice 2013-0918." in response.content.decode()
+    assert refreshed(org_alfa, other).open_amount == Decimal("500.00")
+
+
+def test_confirm_message_in_dutch(org_alfa, bob, waiting):
+    entry, _invoice, _other = waiting
+    client = logged_in(bob, "nl")
+
+    response = client.post(f"/bank/entries/{entry.pk}/confirm/", confirm_data(entry, [("NOPE-1", "10.00")]))
+
+    assert "Er bestaat geen factuur met nummer NOPE-1." in response.content.decode()
+
+
+def test_dismiss(org_alfa, bob_client, waiting):
+    entry, _invoice, _other = waiting
+
+    response = bob_client.post(f"/bank/entries/{entry.pk}/dismiss/", follow=True)
+
+    assert f"position {entry.position} was set aside" in response.content.decode()
+    with tenant_context(org_alfa):
+        assert BankStatementEntry.objects.get(pk=entry.pk).status == BankEntryStatus.IGNORED
+
+
+def test_reverse_picked_payment(org_alfa, bob_client):
+    collected = seed_invoice(org_alfa, number="2014000411", total="100.00", debtor_name="Test Customer")
+    with tenant_context(org_alfa):
+        payment, _ = payment_register(
+            organization=org_alfa, amount=Decimal("100.00"), payment_date=collected.issue_date, invoice=collected
+        )
+    result = import_fixture(org_alfa, "test-camt053.xml")
+    with tenant_context(org_alfa):
+        entry = BankStatementEntry.objects.get(statement=result.statement, position="2.2")
+
+    page = bob_client.get("/bank/reconciliation/").content.decode()
+    assert f'<option value="{payment.pk}">' in page
+
+    response = bob_client.post(f"/bank/entries/{entry.pk}/reverse/", {"payment": str(payment.pk)})
+
+    assert response.status_code == 302
+    assert refreshed(org_alfa, collected).open_amount == Decimal("100.00")
+
+
+def test_read_only_member_sees_but_cannot_decide(org_alfa, waiting):
+    entry, invoice, _other = waiting
+    client = logged_in(_user("reader@alfa.example", org_alfa, Role.READ_ONLY))
+
+    page = client.get("/bank/reconciliation/").content.decode()
+    response = client.post(f"/bank/entries/{entry.pk}/confirm/", confirm_data(entry, [("2013-0917", "1405.31")]))
+    upload = client.post("/bank/", {"file": SimpleUploadedFile("x.xml", fixture_bytes("test-camt054.xml"))})
+
+    assert f'id="entry-{entry.pk}"' in page
+    assert "Apply payment" not in page
+    assert response.status_code == 403
+    assert upload.status_code == 403
+    assert refreshed(org_alfa, invoice).open_amount == Decimal("1405.31")
+
+
+def test_other_organization_gets_404(org_alfa, charlie, waiting):
+    entry, invoice, _other = waiting
+    client = logged_in(charlie)
+
+    assert f'id="entry-{entry.pk}"' not in client.get("/bank/reconciliation/").content.decode()
+    assert client.get(f"/bank/statements/{entry.statement_id}/").status_code == 404
+    confirm = client.post(f"/bank/entries/{entry.pk}/confirm/", confirm_data(entry, [("2013-0917", "1405.31")]))
+    dismiss = client.post(f"/bank/entries/{entry.pk}/dismiss/")
+
+    assert confirm.status_code == 404
+    assert dismiss.status_code == 404
+    with tenant_context(org_alfa):
+        assert BankStatementEntry.objects.get(pk=entry.pk).status == BankEntryStatus.REVIEW
+    assert refreshed(org_alfa, invoice).open_amount == Decimal("1405.31")
+
+
+def test_rows_invisible_to_other_tenant_context(org_alfa, org_bravo, waiting):
+    with tenant_context(org_bravo):
+        assert BankStatement.objects.count() == 0
+        assert BankStatementEntry.objects.count() == 0
+        assert BankStatementEntry.objects_unscoped.count() == 0
+
+
+def unmatched_credits(count: int, message_id: str) -> bytes:
+    entries = "".join(
+        f'<Ntry><Amt Ccy="EUR">{index + 1}.11</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>'
+        f"<BookgDt><Dt>2026-04-01</Dt></BookgDt><NtryDtls><TxDtls><RmtInf><Ustrd>gift {index}</Ustrd></RmtInf>"
+        "</TxDtls></NtryDtls></Ntry>"
+        for index in range(count)
+    )
+    return (
+        '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>'
+        f"<GrpHdr><MsgId>{message_id}</MsgId></GrpHdr><Stmt><Id>S</Id>{entries}</Stmt>"
+        "</BkToCstmrStmt></Document>"
+    ).encode()
+
+
+def test_reconciliation_queries_do_not_grow(org_alfa, bob_client):
+    with tenant_context(org_alfa):
+        bank_statement_import(organization=org_alfa, content=unmatched_credits(1, "ONE"))
+    with CaptureQueriesContext(connection) as one:
+        assert bob_client.get("/bank/reconciliation/").status_code == 200
+
+    with tenant_context(org_alfa):
+        bank_statement_import(organization=org_alfa, content=unmatched_credits(6, "SIX"))
+    with CaptureQueriesContext(connection) as seven:
+        page = bob_client.get("/bank/reconciliation/").content.decode()
+
+    assert page.count('class="card bank-entry"') == 7
+    assert len(seven.captured_queries) == len(one.captured_queries)
