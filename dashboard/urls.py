@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from dashboard import views
 
@@ -20,4 +20,5 @@ urlpatterns = [
     path("settings/", views.organization_settings, name="settings"),
     path("users/", views.users, name="users"),
     path("language/", views.language_switch, name="language"),
+    path("workflows/", include("dashboard.workflow_urls")),
 ]
