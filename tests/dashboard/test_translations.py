@@ -24,6 +24,7 @@ DEBTOR_FACING_SOURCES = (
     "templates/payments/",
     "templates/dashboard/email/",
     "dunning/content.py",
+    "dunning/wording.py",
     "invoices/pdf.py",
     "payments/notifications.py",
     "payments/services.py",
