@@ -458,13 +458,38 @@ def test_preview_renders_for_real_debtor_without_writing(bob_client, org_alfa, o
 
     assert response.status_code == 200
     content = response.content.decode()
-    assert "<html" not in content.split("srcdoc=")[0]
+    assert "<html" not in content
+    assert 'srcdoc="&lt;!DOCTYPE html&gt;' in content
     assert '<dd id="preview-subject">Vriendelijke herinnering: factuur ED-1 van Alfa Installaties BV</dd>' in content
     assert 'data-language="nl"' in content
     assert "Beste Els Dekker," in content
     assert "€\xa0245,50" in content
     assert counts(org_alfa) == before
     assert mail.outbox == []
+
+
+def test_preview_escapes_debtor_text(bob_client, org_alfa, make_invoice):
+    name = 'Bakker "Korf" <b>BV</b>'
+    invoice = make_invoice(
+        org_alfa, number="X-1", total="5.00", due_date=dt.date(2024, 1, 31), language="en", name=name
+    )
+    step = steps_of(default_workflow(org_alfa))[0]
+
+    response = bob_client.get(
+        reverse("dashboard:workflow_step_preview", args=[step.pk]), {"debtor": invoice.debtor_id}
+    )
+
+    content = response.content.decode()
+    assert "<b>BV</b>" not in content
+    # Escaped once for the e-mail body and once more for the srcdoc attribute.
+    assert "Dear Bakker &amp;quot;Korf&amp;quot; &amp;lt;b&amp;gt;BV&amp;lt;/b&amp;gt;," in content
+    # The plain-text version is escaped once.
+    assert "Dear Bakker &quot;Korf&quot; &lt;b&gt;BV&lt;/b&gt;," in content
+    phone = bob_client.get(
+        reverse("dashboard:workflow_step_preview", args=[step.pk]),
+        {"debtor": invoice.debtor_id, "template": "phone_call", "channel": "phone", "costs": "none"},
+    )
+    assert "<b>BV</b>" not in phone.content.decode()
 
 
 def test_preview_of_unsaved_step_settings(bob_client, org_alfa, overdue_debtor):
