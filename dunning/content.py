@@ -50,8 +50,8 @@ class MissingLegalContent(ValueError):
 def wording_key(message: Message, lines: list[ReminderLine]) -> str:
     """Return the template whose wording the message uses.
 
-    A reminder whose invoices are none of them overdue yet reads as the
-    "payment due soon" note, because "still open" would be false.
+    When no invoice of a reminder is overdue yet, it reads as the "payment
+    due soon" note, because "still open" would be false.
     """
     if message.template in ESCALATING_TEMPLATES and lines and all(line.days_past_due == 0 for line in lines):
         return StepTemplate.PRE_DUE_NOTICE
@@ -80,7 +80,7 @@ def reminder_subject(message: Message, lines: list[ReminderLine], custom_text=LO
 def _subject(wording: Wording, custom: TemplateText | None, values: dict, count: int) -> str:
     built_in = wording.subject_one if count == 1 else wording.subject_many
     if custom is not None and custom.subject:
-        return _format_custom(custom.subject, values, built_in)
+        return _format_custom(custom, "subject", values, built_in)
     return built_in % values
 
 
@@ -102,7 +102,7 @@ def reminder_context(
     The caller states what may lawfully be claimed; nothing here computes it.
     ``costs_stated`` is the formatted total of the collection costs this
     message may mention (None: the message mentions no costs),
-    ``costs_vat_added`` tells whether VAT was added to them (art. 2(3) BIK),
+    ``costs_vat_added`` states whether VAT was added to them (art. 2(3) BIK),
     and ``show_interest`` adds the sentence on statutory interest.
     ``costs_by_invoice`` and ``interest_by_invoice`` map an invoice id to a
     formatted amount shown in its row, and ``total_due`` is the formatted
@@ -162,23 +162,29 @@ def _placeholder_values(message: Message, lines: list[ReminderLine], total_open:
 
 
 def _text(custom: TemplateText | None, field: str, built_in, values: dict) -> str:
-    own = getattr(custom, field, "") if custom is not None else ""
-    if own:
-        return _format_custom(own, values, built_in)
+    if custom is not None and getattr(custom, field):
+        return _format_custom(custom, field, values, built_in)
     return built_in % values
 
 
-def _format_custom(text: str, values: dict, built_in) -> str:
-    """Fill an organisation's own text; fall back to the built-in text if a placeholder is broken.
+def _format_custom(custom: TemplateText, field: str, values: dict, built_in) -> str:
+    """Fill an organisation's own text, or the built-in text if a placeholder of the own text is broken.
 
     Saving checks the placeholders, so this only catches a text changed
-    around that check (in the admin, say); the debtor then gets the
+    around that check (in the admin, say). The debtor then gets the
     built-in wording rather than no message.
     """
     try:
-        return text % values
+        return getattr(custom, field) % values
     except (KeyError, ValueError, TypeError) as error:
-        logger.warning("Own template text %r has a broken placeholder (%s); using the built-in text", text, error)
+        logger.warning(
+            "Own %s text of organisation %s (%s, %s) has a broken placeholder (%s); using the built-in text",
+            field,
+            custom.organization_id,
+            custom.template,
+            custom.language,
+            error,
+        )
         return built_in % values
 
 

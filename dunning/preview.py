@@ -174,8 +174,8 @@ def _preview_costs(step: StepDraft, lines: list[ReminderLine], message: Message,
         return {"stated": stated, "by_invoice": by_invoice}
 
     if step.costs == StepCosts.STATUTORY or step.template == StepTemplate.FOURTEEN_DAY_LETTER:
-        # TODO: compute the statutory collection costs with the costs calculator once it is merged; until
-        # then the preview shows where the amount goes, and the sender must pass the real amount.
+        # TODO: compute the statutory collection costs with the costs calculator once it is merged. Until then
+        # the preview shows a placeholder where the amount goes.
         notes.append(
             gettext(
                 "The statutory collection costs are computed when the message is sent; "

@@ -1,7 +1,7 @@
 """The built-in wording of every reminder template, and the check of an organisation's own texts.
 
-The English texts are the gettext source strings; ``locale/`` holds Dutch,
-French and German. The tone rises step by step: a note before the due date,
+The English texts are the gettext source strings, and ``locale/`` contains
+the Dutch, French and German translations. The tone rises step by step: a note before the due date,
 a friendly reminder, a firmer second reminder, the 14-day letter, a final
 notice. None of these texts mentions costs. Cost and interest sentences are
 added by ``dunning.content`` only when the caller states an amount, so a
@@ -108,9 +108,10 @@ WORDING = {
 }
 
 # The 14-day letter's fixed sentences (art. 6:96(6) BW). An organisation's own
-# text cannot replace them: the Dutch Supreme Court (HR 25-11-2016,
-# ECLI:NL:HR:2016:2704) holds a letter with a wrong or unclear term ineffective,
-# and then no collection costs are owed. The term runs from the day after receipt.
+# text cannot replace them, because the Dutch Supreme Court (HR 25-11-2016,
+# ECLI:NL:HR:2016:2704) ruled that a letter with a wrong or unclear term is
+# ineffective, and then no collection costs are owed. The term runs from the
+# day after receipt.
 FOURTEEN_DAY_TERM = _(
     "%(creditor)s asks you to pay the open amount of %(total)s "
     "within fourteen days of the day after you received this letter."

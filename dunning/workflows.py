@@ -37,11 +37,11 @@ MIN_OFFSET_DAYS = -60
 MAX_OFFSET_DAYS = 365
 # A reminder fee above this is a typing error rather than a fee.
 MAX_FIXED_FEE = Decimal("1000.00")
-# The 14-day term (art. 6:96(6) BW) starts the day after receipt, so costs can fall due 15 days after sending at
-# the earliest; the planner still checks the real receipt date before it charges anything.
+# The 14-day term (art. 6:96(6) BW) starts the day after receipt, so costs fall due 15 days after sending at the
+# earliest. This is a check of the settings only, because the real term runs from the letter's receipt date.
 FOURTEEN_DAY_GAP = 15
-# Positions are renumbered through this offset so that the unique (workflow, position) constraint never sees a
-# duplicate in the middle of a reorder.
+# Positions are renumbered through this offset, so that no two steps share a position in the middle of a reorder
+# and the unique (workflow, position) constraint holds throughout.
 POSITION_SHIFT = 1000
 
 WORKFLOW_FIELDS = (
@@ -97,7 +97,7 @@ def step_days(steps: Sequence[WorkflowStep]) -> list[StepDay]:
 
 @transaction.atomic
 def workflow_create(*, organization: Organization, actor, **fields) -> Workflow:
-    """Create a workflow without steps; it matches debtors once it has steps and a rule."""
+    """Create a workflow without steps; the editor adds them next."""
     values = _clean_workflow_fields(organization, fields, workflow=None)
     workflow = Workflow.objects.create(organization=organization, **values)
     audit_record(
@@ -171,7 +171,7 @@ def workflow_delete(*, workflow: Workflow, actor) -> None:
     used = DunningAction.objects.for_organization(workflow.organization).filter(step__workflow=workflow).count()
     if used:
         # TODO: an archived flag on workflows and steps would let a used one leave the editor while the dunning
-        # history keeps pointing at it; until then a used workflow stays.
+        # history still points at it. Until then a used workflow cannot be deleted.
         raise ValidationError(
             _(
                 "Workflow %(name)s has been applied to invoices %(count)s times and the dunning history refers to "
@@ -240,9 +240,23 @@ def _clean_workflow_fields(organization: Organization, fields: dict, *, workflow
         values["match_tag"] = (values["match_tag"] or "").strip()
 
     errors.update(_amount_band_errors(values, workflow))
+    if not errors and not (workflow and workflow.is_default) and not _has_rule(values, workflow):
+        errors["match_kind"] = _(
+            "Give the workflow a rule: a debtor kind, country, language, tag or amount band. Without one it "
+            "applies to every debtor, and the default workflow is never used."
+        )
     if errors:
         raise ValidationError(errors)
     return values
+
+
+def _has_rule(values: dict, workflow: Workflow | None) -> bool:
+    rule_fields = ("match_kind", "match_country", "match_language", "match_tag", "min_open_amount", "max_open_amount")
+    for field in rule_fields:
+        value = values.get(field, getattr(workflow, field) if workflow else None)
+        if value not in (None, ""):
+            return True
+    return False
 
 
 def _amount_band_errors(values: dict, workflow: Workflow | None) -> dict:
@@ -656,6 +670,10 @@ def workflow_warnings(workflow: Workflow, steps: Sequence[WorkflowStep]) -> list
     warnings = []
     if not steps:
         warnings.append(_("This workflow has no steps: debtors it applies to get no reminders."))
+    if not workflow.is_default and not _has_rule({}, workflow):
+        warnings.append(
+            _("This workflow has no rule, so it applies to every debtor before the default workflow; give it a rule.")
+        )
     has_statutory = any(step.costs == StepCosts.STATUTORY for step in steps)
     if has_statutory and workflow.match_kind == SegmentKind.ANY:
         warnings.append(

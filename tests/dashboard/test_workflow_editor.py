@@ -249,6 +249,8 @@ def test_set_default_and_delete(bob, bob_client, org_alfa):
     assert "The default workflow cannot be deleted" in refused.content.decode()
 
     bob_client.post(reverse("dashboard:workflow_make_default", args=[other.pk]))
+    old_default = bob_client.get(reverse("dashboard:workflow", args=[standard.pk])).content.decode()
+    assert "This workflow has no rule, so it applies to every debtor before the default workflow" in old_default
     deleted = bob_client.post(reverse("dashboard:workflow_delete", args=[standard.pk]))
 
     assert deleted.status_code == 302

@@ -34,9 +34,10 @@ STEP = {
 
 @pytest.fixture
 def empty_workflow(org_alfa):
-    """A workflow without steps and without a rule."""
+    """A workflow without steps, matching debtors tagged "rules-test" unless another rule is given."""
 
     def make(**rule):
+        rule.setdefault("match_tag", "rules-test")
         with tenant_context(org_alfa):
             return workflow_create(organization=org_alfa, actor=None, name=rule.pop("name", "Rules test"), **rule)
 
@@ -220,6 +221,22 @@ def test_rule_rejected(org_alfa, rule, field, message):
 
     assert message in errors[field]
     assert names == ["Standard"]
+
+
+def test_workflow_without_rule_rejected(org_alfa):
+    with tenant_context(org_alfa):
+        errors = rejected(workflow_create, organization=org_alfa, actor=None, name="Everyone")
+
+    assert errors["match_kind"].startswith("Give the workflow a rule: a debtor kind, country, language, tag")
+
+
+def test_default_workflow_needs_no_rule(org_alfa):
+    with tenant_context(org_alfa):
+        workflow = Workflow.objects.get(is_default=True)
+        workflow_update(workflow=workflow, actor=None, name="Standard", priority=50)
+        workflow.refresh_from_db()
+
+    assert workflow.priority == 50
 
 
 def test_used_step_and_workflow_stay(org_alfa, make_invoice, empty_workflow):
