@@ -7,6 +7,7 @@ from dunning.models import TemplateText, Workflow, WorkflowStep
 from dunning.preview import StepDraft
 from dunning.wording import check_placeholders, placeholder_list
 from dunning.workflows import MAX_OFFSET_DAYS, MIN_OFFSET_DAYS, STEP_FIELDS, WORKFLOW_FIELDS
+from payt.models import DEBTOR_LANGUAGE_CHOICES
 
 DRAFT_FIELDS = ("template", "channel", "costs", "fixed_fee", "show_interest")
 
@@ -24,6 +25,7 @@ class WorkflowForm(forms.Form):
             max_length=10,
             help_text=_("Two letters, for example NL. Empty: every country."),
         )
+        self.fields["match_language"].choices = [("", _("any")), *DEBTOR_LANGUAGE_CHOICES]
         self.fields["match_tag"].help_text = _("Matches debtors that carry this tag. Empty: every debtor.")
         self.fields["min_open_amount"].help_text = _("The debtor's open amount, in the invoice currency.")
 

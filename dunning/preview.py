@@ -55,6 +55,7 @@ class Preview:
 
     language: str
     channel: str
+    channel_label: str = ""
     subject: str = ""
     html: str = ""
     text: str = ""
@@ -195,6 +196,7 @@ def render_preview(
     preview = Preview(
         language=context["language"],
         channel=step.channel,
+        channel_label=str(Channel(step.channel).label),
         subject=context["subject"],
         invoice_numbers=[row["number"] for row in context["rows"]],
         notes=notes,
