@@ -18,7 +18,7 @@ class WorkflowForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields.update(forms.fields_for_model(Workflow, fields=WORKFLOW_FIELDS))
-        # The service names the fix for a wrong code; the form's length limit would only count letters.
+        # The service rejects a wrong code and names the fix, which a length limit here would not.
         self.fields["match_country"] = forms.CharField(
             label=_("Debtor country"),
             required=False,

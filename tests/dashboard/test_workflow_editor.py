@@ -188,7 +188,7 @@ def test_add_edit_move_remove_step(bob, bob_client, org_alfa):
 
     moved = bob_client.post(reverse("dashboard:workflow_step_move", args=[first.pk]), {"direction": "down"})
     assert moved.status_code == 302
-    # Friendly (day 7) cannot follow the second reminder (day 28): the move is refused and nothing changes.
+    # Friendly (day 7) cannot follow the second reminder (day 28): the move is rejected and nothing changes.
     assert [step.pk for step in steps_of(workflow)] == [first.pk, second.pk, third.pk, fourth.pk]
 
     removed = bob_client.post(reverse("dashboard:workflow_step_delete", args=[third.pk]))
@@ -210,7 +210,7 @@ def test_add_edit_move_remove_step(bob, bob_client, org_alfa):
     assert updated.data["before"]["show_interest"] is False
 
 
-def test_move_refused_shows_reason(bob_client, org_alfa):
+def test_move_rejected_shows_reason(bob_client, org_alfa):
     workflow = default_workflow(org_alfa)
     first = steps_of(workflow)[0]
 
@@ -245,8 +245,8 @@ def test_set_default_and_delete(bob, bob_client, org_alfa):
     with tenant_context(org_alfa):
         other = Workflow.objects.get(name="Consumers NL")
 
-    refused = bob_client.post(reverse("dashboard:workflow_delete", args=[standard.pk]), follow=True)
-    assert "The default workflow cannot be deleted" in refused.content.decode()
+    rejected = bob_client.post(reverse("dashboard:workflow_delete", args=[standard.pk]), follow=True)
+    assert "The default workflow cannot be deleted" in rejected.content.decode()
 
     bob_client.post(reverse("dashboard:workflow_make_default", args=[other.pk]))
     old_default = bob_client.get(reverse("dashboard:workflow", args=[standard.pk])).content.decode()
@@ -329,6 +329,29 @@ def test_unknown_template_or_language_404(bob_client, org_alfa, template, langua
     response = bob_client.get(reverse("dashboard:template_text", args=[template, language]))
 
     assert response.status_code == 404
+
+
+# Access
+
+
+def test_pages_require_login(client, org_alfa):
+    workflow = default_workflow(org_alfa)
+    step = steps_of(workflow)[0]
+    urls = [
+        reverse("dashboard:workflows"),
+        reverse("dashboard:workflow_new"),
+        reverse("dashboard:workflow", args=[workflow.pk]),
+        reverse("dashboard:workflow_step", args=[step.pk]),
+        reverse("dashboard:workflow_step_preview", args=[step.pk]),
+        reverse("dashboard:template_texts"),
+        reverse("dashboard:template_text", args=["friendly_reminder", "nl"]),
+    ]
+    for url in urls:
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"] == f"{reverse('login')}?next={url}"
+    assert client.post(reverse("dashboard:workflow_step_delete", args=[step.pk])).status_code == 302
+    assert len(steps_of(workflow)) == 3
 
 
 # Read-only members
