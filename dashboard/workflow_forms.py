@@ -6,7 +6,8 @@ from django.utils.translation import gettext_lazy as _
 from dunning.models import TemplateText, Workflow, WorkflowStep
 from dunning.preview import StepDraft
 from dunning.wording import check_placeholders, placeholder_list
-from dunning.workflows import MAX_OFFSET_DAYS, MIN_OFFSET_DAYS, STEP_FIELDS, WORKFLOW_FIELDS
+from dunning.workflow_checks import MAX_OFFSET_DAYS, MIN_OFFSET_DAYS
+from dunning.workflows import STEP_FIELDS, WORKFLOW_FIELDS
 from payt.models import DEBTOR_LANGUAGE_CHOICES
 
 DRAFT_FIELDS = ("template", "channel", "costs", "fixed_fee", "show_interest")

@@ -26,11 +26,11 @@ from dunning.content import LOOKUP
 from dunning.models import Channel, StepTemplate, Workflow, WorkflowStep
 from dunning.preview import StepDraft, render_preview, render_preview_pdf
 from dunning.wording import WORDING
+from dunning.workflow_checks import step_days
 from dunning.workflows import (
     STEP_FIELDS,
     WORKFLOW_FIELDS,
     step_add,
-    step_days,
     step_move,
     step_remove,
     step_update,
