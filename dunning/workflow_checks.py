@@ -50,7 +50,10 @@ def step_days(steps: Sequence[WorkflowStep]) -> list[StepDay]:
 
 
 def has_rule(values: dict, workflow: Workflow | None) -> bool:
-    """Tell whether the rule fields in ``values``, else those of ``workflow``, narrow down the debtors."""
+    """Tell whether any rule field in ``values``, else in ``workflow``, is filled in.
+
+    The planner picks a workflow without a rule only for debtors set to it by hand.
+    """
     rule_fields = ("match_kind", "match_country", "match_language", "match_tag", "min_open_amount", "max_open_amount")
     for field in rule_fields:
         value = values.get(field, getattr(workflow, field) if workflow else None)

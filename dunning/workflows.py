@@ -203,11 +203,6 @@ def _clean_workflow_fields(organization: Organization, fields: dict, *, workflow
         values["match_tag"] = (values["match_tag"] or "").strip()
 
     errors.update(_amount_band_errors(values, workflow))
-    if not errors and not (workflow and workflow.is_default) and not has_rule(values, workflow):
-        errors["match_kind"] = _(
-            "Give the workflow a rule: a debtor kind, country, language, tag or amount band. Without one it "
-            "applies to every debtor, and the default workflow is never used."
-        )
     if errors:
         raise ValidationError(errors)
     return values
@@ -486,9 +481,7 @@ def workflow_warnings(workflow: Workflow, steps: Sequence[WorkflowStep]) -> list
     if not steps:
         warnings.append(_("This workflow has no steps: debtors it applies to get no reminders."))
     if not workflow.is_default and not has_rule({}, workflow):
-        warnings.append(
-            _("This workflow has no rule, so it applies to every debtor before the default workflow; give it a rule.")
-        )
+        warnings.append(_("This workflow has no rule, so it only applies to debtors set to it by hand."))
     has_statutory = any(step.costs == StepCosts.STATUTORY for step in steps)
     if has_statutory and workflow.match_kind == SegmentKind.ANY:
         warnings.append(

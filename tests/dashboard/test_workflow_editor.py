@@ -250,7 +250,7 @@ def test_set_default_and_delete(bob, bob_client, org_alfa):
 
     bob_client.post(reverse("dashboard:workflow_make_default", args=[other.pk]))
     old_default = bob_client.get(reverse("dashboard:workflow", args=[standard.pk])).content.decode()
-    assert "This workflow has no rule, so it applies to every debtor before the default workflow" in old_default
+    assert "This workflow has no rule, so it only applies to debtors set to it by hand." in old_default
     deleted = bob_client.post(reverse("dashboard:workflow_delete", args=[standard.pk]))
 
     assert deleted.status_code == 302

@@ -16,6 +16,7 @@ from dunning.workflows import (
     workflow_create,
     workflow_delete,
     workflow_update,
+    workflow_warnings,
 )
 from payt.models import AuditEntry
 from payt.tenancy import tenant_context
@@ -34,10 +35,9 @@ STEP = {
 
 @pytest.fixture
 def empty_workflow(org_alfa):
-    """A workflow without steps, matching debtors tagged "rules-test" unless another rule is given."""
+    """A workflow without steps."""
 
     def make(**rule):
-        rule.setdefault("match_tag", "rules-test")
         with tenant_context(org_alfa):
             return workflow_create(organization=org_alfa, actor=None, name=rule.pop("name", "Rules test"), **rule)
 
@@ -223,11 +223,15 @@ def test_rule_rejected(org_alfa, rule, field, message):
     assert names == ["Standard"]
 
 
-def test_workflow_without_rule_rejected(org_alfa):
+def test_workflow_without_rule_only_by_hand(org_alfa):
     with tenant_context(org_alfa):
-        errors = rejected(workflow_create, organization=org_alfa, actor=None, name="Everyone")
+        workflow = workflow_create(organization=org_alfa, actor=None, name="By hand")
+        warnings = workflow_warnings(workflow, [])
 
-    assert errors["match_kind"].startswith("Give the workflow a rule: a debtor kind, country, language, tag")
+    assert warnings == [
+        "This workflow has no steps: debtors it applies to get no reminders.",
+        "This workflow has no rule, so it only applies to debtors set to it by hand.",
+    ]
 
 
 def test_default_workflow_needs_no_rule(org_alfa):
