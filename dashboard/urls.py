@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from dashboard import bank_views, dunning_views, run_views, views
 
@@ -38,4 +38,5 @@ urlpatterns = [
     path("dunning/runs/<uuid:run_id>/", run_views.dunning_run_detail, name="dunning_run"),
     path("credit/", run_views.credit_worklist, name="credit_worklist"),
     path("credit/<uuid:credit_id>/allocate/", run_views.credit_allocate_view, name="credit_allocate"),
+    path("workflows/", include("dashboard.workflow_urls")),
 ]

@@ -18,6 +18,7 @@ from django.core.validators import validate_email
 from django.utils import translation
 from django.utils.text import slugify
 
+from dunning.claims import claim_context
 from dunning.content import reminder_context, reminder_subject, render_bodies, wording_for
 from dunning.letters import MissingPostalAddress, postal_address_lines, render_letter_pdf
 from dunning.models import Channel, Message, StepTemplate
@@ -110,7 +111,8 @@ def build_reminder_email(message: Message, lines: list[ReminderLine]) -> EmailMu
     portal_url = portal_url_for_debtor(message.debtor)
     with translation.override(message.language):
         subject = reminder_subject(message, lines)
-        text_body, html_body = render_bodies(reminder_context(message, lines, portal_url))
+        context = reminder_context(message, lines, portal_url, **claim_context(message, lines))
+        text_body, html_body = render_bodies(context)
         pdf = render_reminder_pdf(message, lines, portal_url)
         filename = f"{slugify(str(wording_for(message, lines).title))}-{message.run_date.isoformat()}.pdf"
 
@@ -176,7 +178,7 @@ def deliver_sms(message: Message, lines: list[ReminderLine], note: str = "") -> 
             creditor=message.organization.name,
             title=str(wording_for(message, lines).title),
             numbers=[line.invoice.number for line in lines],
-            total=reminder_context(message, lines, portal_url)["total_open"],
+            total=reminder_context(message, lines, portal_url, **claim_context(message, lines))["total_open"],
             portal_url=portal_url,
         )
     try:

@@ -21,6 +21,7 @@ from django.utils.translation import gettext
 from debtors.models import Debtor, TimelineKind
 from debtors.services import timeline_record
 from dunning.calendar import add_business_days
+from dunning.claims import claim_context
 from dunning.content import reminder_context, wording_for
 from dunning.fourteen_day import fourteen_day_letter_record
 from dunning.models import ActionStatus, LetterBatch, Message, MessageStatus
@@ -68,7 +69,7 @@ def letter_html(message: Message, lines: list[ReminderLine], portal_url: str) ->
     """Return the letter's HTML in the debtor's language: the reminder, addressed for a window envelope."""
     address_lines = postal_address_lines(message.debtor, message.organization)
     with translation.override(message.language):
-        context = reminder_context(message, lines, portal_url)
+        context = reminder_context(message, lines, portal_url, **claim_context(message, lines))
         context["address_lines"] = address_lines
         return render_to_string("dunning/pdf/letter.html", context)
 

@@ -3,6 +3,7 @@
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from dunning.claims import claim_context
 from dunning.content import reminder_context
 from dunning.models import Message
 from dunning.selectors import ReminderLine, reminder_lines
@@ -23,5 +24,6 @@ def render_reminder_pdf(message: Message, lines: list[ReminderLine] | None = Non
         if lines is None:
             lines = reminder_lines(message)
         portal_url = portal_url or portal_url_for_debtor(message.debtor)
-        document_html = render_to_string("dunning/pdf/reminder.html", reminder_context(message, lines, portal_url))
+        context = reminder_context(message, lines, portal_url, **claim_context(message, lines))
+        document_html = render_to_string("dunning/pdf/reminder.html", context)
     return html_to_pdf(document_html)

@@ -14,8 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from dunning import selectors
-from dunning.charges import statutory_costs
-from dunning.models import ActionStatus, DunningAction, Message, MessageStatus, StepCosts, StepTemplate
+from dunning.claims import costs_this_step_adds
+from dunning.models import ActionStatus, DunningAction, Message, MessageStatus, StepTemplate
 from dunning.services import dunning_run
 from payt.models import Organization
 from payt.money import ZERO
@@ -114,7 +114,7 @@ def _describe(message: Message, run_date: dt.date) -> PreviewMessage:
 def _invoice_line(message: Message, action: DunningAction, run_date: dt.date) -> PreviewInvoice:
     invoice = action.invoice
     due = selectors.amount_due(invoice, run_date)
-    costs = due.costs + _costs_this_step_adds(message, action, due.costs)
+    costs = due.costs + costs_this_step_adds(message, action.step, invoice, due.costs)
     return PreviewInvoice(
         number=invoice.number,
         currency=invoice.currency,
@@ -122,22 +122,6 @@ def _invoice_line(message: Message, action: DunningAction, run_date: dt.date) ->
         costs=costs,
         interest=due.interest + selectors.interest_to_date(invoice, run_date, shown=action.step.show_interest),
     )
-
-
-def _costs_this_step_adds(message: Message, action: DunningAction, already_charged: Decimal) -> Decimal:
-    """Return the costs the step will charge to a business debtor after it goes out (none to consumers)."""
-    step = action.step
-    if already_charged > 0 or step.costs == StepCosts.NONE or message.debtor.kind == "consumer":
-        return ZERO
-    if step.costs == StepCosts.FIXED:
-        return step.fixed_fee or ZERO
-    costs = statutory_costs(
-        debtor=message.debtor,
-        organization=message.organization,
-        principal=action.invoice.total_amount,
-        currency=action.invoice.currency,
-    )
-    return costs.amount
 
 
 def _pretend_sent(message: Message) -> None:

@@ -27,6 +27,7 @@ DEBTOR_FACING_SOURCES = (
     "dunning/content.py",
     "dunning/letters.py",
     "dunning/sms.py",
+    "dunning/wording.py",
     "invoices/pdf.py",
     "payments/notifications.py",
     "payments/services.py",

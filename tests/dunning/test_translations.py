@@ -22,6 +22,7 @@ from tests.dunning.helpers import pdf_attachment, pdf_pages
 DRAFTS = Path(settings.BASE_DIR) / "locale_drafts" / "dunning.json"
 PYTHON_SOURCES = [
     "dunning/content.py",
+    "dunning/wording.py",
     "invoices/pdf.py",
     "dunning/sms.py",
     "dunning/letters.py",
@@ -91,7 +92,7 @@ def test_drafts_cover_every_msgid(tmp_path):
     drafts = json.loads(DRAFTS.read_text())
     msgids = extract_msgids(tmp_path)
 
-    assert len(msgids) == 90
+    assert len(msgids) == 124
     assert sorted(msgids - set(drafts)) == []
     assert sorted(set(drafts) - msgids) == []
 
