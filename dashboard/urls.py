@@ -1,6 +1,6 @@
 from django.urls import path
 
-from dashboard import views
+from dashboard import plan_views, views
 
 app_name = "dashboard"
 
@@ -20,4 +20,9 @@ urlpatterns = [
     path("settings/", views.organization_settings, name="settings"),
     path("users/", views.users, name="users"),
     path("language/", views.language_switch, name="language"),
+    path("plans/", plan_views.plan_list, name="plans"),
+    path("plans/rules/", plan_views.plan_rules, name="plan_rules"),
+    path("plans/<uuid:plan_id>/", plan_views.plan_detail, name="plan"),
+    path("plans/<uuid:plan_id>/approve/", plan_views.plan_approve_view, name="plan_approve"),
+    path("plans/<uuid:plan_id>/reject/", plan_views.plan_reject_view, name="plan_reject"),
 ]
