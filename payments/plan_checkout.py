@@ -47,6 +47,8 @@ def instalment_checkout_start(*, instalment: Instalment, language: str | None = 
     DomainError: instalment_not_payable when the plan no longer runs or the
     instalment is paid, mollie_unavailable (502) when Mollie fails.
     """
+    instalment = Instalment.objects.select_related("plan", "mollie_payment").get(pk=instalment.pk)
+    _check_payable(instalment)
     reusable = _reusable_checkout(instalment)
     if reusable is not None:
         return reusable
@@ -91,6 +93,15 @@ def _reusable_checkout(instalment: Instalment) -> MolliePayment | None:
     return None
 
 
+def _check_payable(instalment: Instalment) -> None:
+    if instalment.plan.status != PlanStatus.ACCEPTED or instalment.status != InstalmentStatus.OPEN:
+        raise DomainError(
+            gettext("This instalment cannot be paid any more. Reload the page to see your payment plan."),
+            code="instalment_not_payable",
+            field="instalment",
+        )
+
+
 @transaction.atomic
 def _checkout_record(*, instalment_id) -> tuple[MolliePayment, Instalment]:
     instalment = (
@@ -99,12 +110,7 @@ def _checkout_record(*, instalment_id) -> tuple[MolliePayment, Instalment]:
         .get(pk=instalment_id)
     )
     plan = instalment.plan
-    if plan.status != PlanStatus.ACCEPTED or instalment.status != InstalmentStatus.OPEN:
-        raise DomainError(
-            gettext("This instalment cannot be paid any more. Reload the page to see your payment plan."),
-            code="instalment_not_payable",
-            field="instalment",
-        )
+    _check_payable(instalment)
 
     lines = _lines_for(plan, instalment)
     amount = sum((share for _invoice, share in lines), ZERO)

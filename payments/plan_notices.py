@@ -52,10 +52,10 @@ CONTROLLER_LANGUAGES = ("nl", "en")
 TEMPLATES = {
     PlanNoticeKind.PLAN_ACCEPTED: "payments/plans/email/plan_accepted.txt",
     PlanNoticeKind.PLAN_REJECTED: "payments/plans/email/plan_rejected.txt",
-    PlanNoticeKind.PLAN_REVIEW: "payments/plans/email/plan_review.txt",
+    PlanNoticeKind.PLAN_REVIEW: "dashboard/plans/email/plan_review.txt",
     PlanNoticeKind.INSTALMENT_REMINDER: "payments/plans/email/instalment_reminder.txt",
     PlanNoticeKind.PLAN_BROKEN: "payments/plans/email/plan_broken.txt",
-    PlanNoticeKind.PLAN_BROKEN_CONTROLLER: "payments/plans/email/plan_broken_controller.txt",
+    PlanNoticeKind.PLAN_BROKEN_CONTROLLER: "dashboard/plans/email/plan_broken_controller.txt",
 }
 
 

@@ -72,7 +72,8 @@ def test_plan_within_rules_accepted_at_once(mollie_server, alfa_debtor, bob):
         (3, Decimal("100.00"), InstalmentStatus.OPEN),
     ]
     first = today + dt.timedelta(days=7)
-    assert [i.due_date for i in instalments] == [first, first + relativedelta(months=1), first + relativedelta(months=2)]
+    expected_dates = [first, first + relativedelta(months=1), first + relativedelta(months=2)]
+    assert [i.due_date for i in instalments] == expected_dates
     assert notices_of(alfa_debtor) == [(PlanNoticeKind.PLAN_ACCEPTED, ["noordkade@debtor.example"])]
 
 
