@@ -28,6 +28,7 @@ from payments.models import (
     MolliePayment,
     MolliePaymentLine,
     MolliePaymentStatus,
+    PaymentPlan,
     PlanStatus,
 )
 from payments.mollie_client import amount_payload, mollie_client, mollie_locale
@@ -104,15 +105,19 @@ def _check_payable(instalment: Instalment) -> None:
 
 @transaction.atomic
 def _checkout_record(*, instalment_id) -> tuple[MolliePayment, Instalment]:
-    instalment = (
-        Instalment.objects.select_for_update(of=("self",))
-        .select_related("plan__debtor__organization")
-        .get(pk=instalment_id)
-    )
-    plan = instalment.plan
+    plan_id = Instalment.objects.values_list("plan_id", flat=True).get(pk=instalment_id)
+    plan = PaymentPlan.objects.select_related("debtor__organization").get(pk=plan_id)
+    # The invoices are locked before the instalment, in the order the webhook
+    # uses (invoices, then the plan and its instalments), so the two wait for
+    # each other instead of deadlocking.
+    invoices = _lock_open_invoices(plan)
+    instalment = Instalment.objects.select_for_update().get(pk=instalment_id)
+    # Read the plan again: it may have been broken while this call waited for the locks.
+    plan = PaymentPlan.objects.select_related("debtor__organization").get(pk=plan_id)
+    instalment.plan = plan
     _check_payable(instalment)
 
-    lines = _lines_for(plan, instalment)
+    lines = _lines_for(instalment, invoices)
     amount = sum((share for _invoice, share in lines), ZERO)
     if amount <= 0:
         raise DomainError(
@@ -138,7 +143,16 @@ def _checkout_record(*, instalment_id) -> tuple[MolliePayment, Instalment]:
     return mollie_payment, instalment
 
 
-def _lines_for(plan, instalment: Instalment) -> list[tuple[Invoice, Decimal]]:
+def _lock_open_invoices(plan: PaymentPlan) -> list[Invoice]:
+    return list(
+        Invoice.objects.for_organization(plan.organization_id)
+        .filter(payment_plan_lines__plan=plan, open_amount__gt=0)
+        .select_for_update(of=("self",))
+        .order_by("due_date", "number")
+    )
+
+
+def _lines_for(instalment: Instalment, invoices: list[Invoice]) -> list[tuple[Invoice, Decimal]]:
     """Return a line for every open invoice of the plan, oldest due first, with this instalment's share.
 
     The share assumes the earlier open instalments are paid first, so
@@ -147,13 +161,7 @@ def _lines_for(plan, instalment: Instalment) -> list[tuple[Invoice, Decimal]]:
     is allocated over the line invoices when it arrives: by then an earlier
     instalment or a bank transfer may have settled the oldest ones.
     """
-    invoices = (
-        Invoice.objects.for_organization(plan.organization_id)
-        .filter(payment_plan_lines__plan=plan, open_amount__gt=0)
-        .select_for_update(of=("self",))
-        .order_by("due_date", "number")
-    )
-    earlier = plan.instalments.filter(status=InstalmentStatus.OPEN, sequence__lt=instalment.sequence)
+    earlier = instalment.plan.instalments.filter(status=InstalmentStatus.OPEN, sequence__lt=instalment.sequence)
     to_skip = sum((earlier_instalment.open_amount for earlier_instalment in earlier), ZERO)
     remaining = instalment.open_amount
     lines = []

@@ -1,7 +1,7 @@
 """Payment plans end to end in headless Chromium, against the live server and the local Mollie server.
 
 One debtor proposes a plan that the rules accept at once and pays its
-first instalment through Mollie's checkout; a second debtor proposes a
+first instalment through Mollie's checkout. A second debtor proposes a
 plan that goes to review, and the credit controller approves it in the
 dashboard.
 """
@@ -27,8 +27,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def chromium(monkeypatch) -> Browser:
-    # Playwright's sync API keeps an asyncio loop in this thread; Django would
-    # refuse the test's own synchronous queries without this.
+    # Playwright's sync API keeps an asyncio loop in this thread, so Django
+    # would refuse the test's own synchronous queries without this.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     if not CHROMIUM.exists():
         pytest.fail(f"{CHROMIUM} is missing; install Debian's chromium package to run the browser tests.")
