@@ -3,6 +3,8 @@
 from decimal import Decimal
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from payments.models import PaymentPlanPolicy, PlanNotice, PlanStatus
@@ -12,7 +14,7 @@ from payt.models import Role
 from payt.tenancy import tenant_context
 from tests.conftest import _user
 from tests.dashboard.conftest import logged_in_client
-from tests.payments.conftest import UNREACHABLE_BASE_URL
+from tests.payments.conftest import UNREACHABLE_BASE_URL, portal_debtor_for
 from tests.payments.plan_support import instalments_of, invoices_due, propose, reload_plan
 
 pytestmark = pytest.mark.django_db
@@ -215,3 +217,20 @@ def test_rules_of_other_tenant_unchanged(charlie_client, org_alfa, org_bravo):
         assert PaymentPlanPolicy.objects.get().max_instalments == 3
     with tenant_context(org_alfa):
         assert PaymentPlanPolicy.objects.count() == 0
+
+
+def test_list_queries_do_not_grow_with_plans(bob_client, org_alfa, django_assert_max_num_queries):
+    def add_plans(count: int, start: int) -> None:
+        for index in range(start, start + count):
+            visitor = portal_debtor_for(org_alfa, f"Debtor{index} BV")
+            propose(visitor, invoices_due(visitor, (f"Q-{index}", "3000.00", -3)), 3)
+
+    add_plans(2, 0)
+    with CaptureQueriesContext(connection) as few:
+        bob_client.get(reverse("dashboard:plans"))
+    add_plans(4, 2)
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        response = bob_client.get(reverse("dashboard:plans"))
+
+    assert response.content.decode().count('id="approve-') == 6

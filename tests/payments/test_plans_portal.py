@@ -8,7 +8,7 @@ import pytest
 from payments.models import MolliePayment, PaymentPlan, PlanStatus
 from payments.plans import plan_reject
 from payt.tenancy import tenant_context
-from tests.payments.conftest import UNREACHABLE_BASE_URL
+from tests.payments.conftest import UNREACHABLE_BASE_URL, portal_debtor_for
 from tests.payments.plan_support import instalments_of, invoices_due, propose, today_of
 
 pytestmark = pytest.mark.django_db
@@ -247,5 +247,16 @@ def test_other_tenants_token_cannot_use_invoices(client, no_mollie, alfa_debtor,
 
 def test_unknown_token_gets_neutral_page(client, no_mollie):
     response = client.get("/p/not-a-real-token/plan")
+
+    assert response.status_code == 404
+
+
+def test_other_debtors_instalment_not_found(client, no_mollie, alfa_debtor, org_alfa):
+    invoices = invoices_due(alfa_debtor, ("INV-1", "100.00", -20))
+    plan = propose(alfa_debtor, invoices, 2).plan
+    first = instalments_of(alfa_debtor, plan)[0]
+    neighbour = portal_debtor_for(org_alfa, "Westhaven Freight")
+
+    response = client.post(plan_url(neighbour, f"/instalments/{first.pk}/pay"))
 
     assert response.status_code == 404
