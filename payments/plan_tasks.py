@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from dunning.selectors import organizations_due_for_run
 from payments.plan_notices import plan_notice_send, plan_notices_requeue_stale
-from payments.plans import plans_daily_run
+from payments.plan_progress import plans_daily_run
 from payt.models import Organization
 from payt.tenancy import tenant_context
 

@@ -31,7 +31,7 @@ from invoices.services import payment_register, payment_reverse
 from payments import notifications
 from payments.models import MolliePayment, MolliePaymentLine, MolliePaymentStatus
 from payments.mollie_client import amount_from_payload, amount_payload, mollie_client, mollie_locale
-from payments.plans import plans_refresh_for_invoices
+from payments.plan_progress import plans_refresh_for_invoices
 from payments.selectors import mollie_payment_by_mollie_id
 from payt.api_errors import DomainError
 from payt.dates import local_today

@@ -24,12 +24,13 @@ from payments.models import (
     PlanStatus,
 )
 from payments.plan_notices import notice_claim, plan_notice_send, plan_notices_requeue_stale
+from payments.plan_progress import plans_daily_run
 from payments.plan_tasks import (
     run_payment_plans_for_all_organizations,
     run_payment_plans_for_organization,
     send_plan_notice,
 )
-from payments.plans import plan_policy_update, plans_daily_run
+from payments.plans import plan_policy_update
 from payt.celery import app
 from payt.tenancy import tenant_context
 from tests.dunning import backends

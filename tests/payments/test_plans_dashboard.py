@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from payments.models import PaymentPlanPolicy, PlanNotice, PlanStatus
-from payments.plans import plan_break
+from payments.plan_progress import plan_break
 from payt.middleware import SESSION_LANGUAGE_KEY
 from payt.models import Role
 from payt.tenancy import tenant_context

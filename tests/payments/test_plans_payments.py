@@ -10,7 +10,7 @@ from invoices.models import Payment
 from invoices.services import payment_register
 from payments.models import InstalmentStatus, MolliePaymentStatus, PlanStatus
 from payments.plan_checkout import instalment_checkout_start
-from payments.plans import plan_break, plans_daily_run
+from payments.plan_progress import plan_break, plans_daily_run
 from payt.api_errors import DomainError
 from payt.tenancy import tenant_context
 from tests.payments.helpers import deliver
