@@ -173,8 +173,8 @@ def plan_break(*, plan: PaymentPlan, instalment: Instalment, grace_days: int) ->
         amount=format_amount(remainder),
     )
     logger.info("Payment plan %s of debtor %s broken: %s", plan.pk, plan.debtor_id, reason)
-    # TODO: the open Mollie checkouts of the canceled instalments stay open at
-    # Mollie; a payment through one still settles invoices but no instalment.
+    # TODO: the checkouts of the canceled instalments stay open at Mollie. A
+    # payment through one still settles invoices, but no instalment.
     notices = [
         plan_notices.notice_for_debtor(plan=plan, kind=PlanNoticeKind.PLAN_BROKEN, instalment=instalment),
         plan_notices.notice_for_controllers(
