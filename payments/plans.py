@@ -148,6 +148,8 @@ def _plan_terms(debtor: Debtor, invoices, instalment_count: int, first_due_date:
     _check_first_due_date(first_due_date, today)
     _check_no_open_plan(debtor)
 
+    # TODO: open collection costs and interest (dunning.Charge) are not in the
+    # total, because payments are not allocated to charges yet; add them then.
     total = to_money(sum((invoice.open_amount for invoice in invoices), ZERO))
     currency = invoices[0].currency
     amounts = _split(total, instalment_count, currency)
