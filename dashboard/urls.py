@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from dashboard import bank_views, dunning_views, run_views, views
+from dashboard import bank_views, dunning_views, plan_views, run_views, views
 
 app_name = "dashboard"
 
@@ -39,4 +39,9 @@ urlpatterns = [
     path("credit/", run_views.credit_worklist, name="credit_worklist"),
     path("credit/<uuid:credit_id>/allocate/", run_views.credit_allocate_view, name="credit_allocate"),
     path("workflows/", include("dashboard.workflow_urls")),
+    path("plans/", plan_views.plan_list, name="plans"),
+    path("plans/rules/", plan_views.plan_rules, name="plan_rules"),
+    path("plans/<uuid:plan_id>/", plan_views.plan_detail, name="plan"),
+    path("plans/<uuid:plan_id>/approve/", plan_views.plan_approve_view, name="plan_approve"),
+    path("plans/<uuid:plan_id>/reject/", plan_views.plan_reject_view, name="plan_reject"),
 ]

@@ -11,6 +11,7 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 
 from debtors.models import TimelineEvent, TimelineKind
+from payments.plan_rules import describe_plan_event
 from payt.money import format_money_localized
 
 EXCERPT_LENGTH = 200
@@ -92,6 +93,9 @@ def _describe_contact_change(data: dict) -> str:
 def describe_event(event: TimelineEvent) -> str:
     """Return the event's text in the active language, or its stored summary."""
     data = event.data or {}
+    plan_text = describe_plan_event(data)
+    if plan_text is not None:
+        return plan_text
     money = _money_from(data)
     text = None
     if event.kind in (TimelineKind.INVOICE, TimelineKind.CREDIT_NOTE):

@@ -1,12 +1,15 @@
-"""Online payments through Mollie, and imported bank statements with their entries."""
+"""Online payments through Mollie, imported bank statements with their entries, and payment plans."""
 
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from payt.models import TenantModel
+from payt.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 
 
 class MolliePaymentStatus(models.TextChoices):
@@ -264,3 +267,255 @@ class BankEntrySuggestion(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["organization", "entry", "invoice"], name="banksuggestion_unique"),
         ]
+
+
+# Payment plans
+
+
+# The most instalments a debtor can ask for at all; the organisation's own
+# maximum for automatic acceptance is at most this.
+INSTALMENTS_HARD_LIMIT = 24
+
+
+class PlanInterval(models.TextChoices):
+    WEEKLY = "weekly", _("Weekly")
+    FORTNIGHTLY = "fortnightly", _("Every two weeks")
+    MONTHLY = "monthly", _("Monthly")
+
+
+class PaymentPlanPolicy(TenantModel):
+    """An organisation's rules for payment plans: which proposals are accepted at once.
+
+    A proposal that breaks any rule goes to a credit controller for review.
+    An organisation without a saved policy uses the field defaults.
+    """
+
+    max_instalments = models.PositiveSmallIntegerField(
+        _("maximum number of instalments"),
+        default=6,
+        validators=[MinValueValidator(2), MaxValueValidator(INSTALMENTS_HARD_LIMIT)],
+    )
+    min_instalment_amount = models.DecimalField(
+        _("minimum amount per instalment"),
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
+        default=Decimal("25.00"),
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    max_auto_accept_total = models.DecimalField(
+        _("maximum total accepted at once"),
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
+        null=True,
+        blank=True,
+        default=Decimal("2500.00"),
+        validators=[MinValueValidator(Decimal("0.00"))],
+        help_text=_("Leave empty for no limit."),
+    )
+    broken_plan_lookback_days = models.PositiveSmallIntegerField(
+        _("days a broken plan counts against the debtor"),
+        default=365,
+        validators=[MaxValueValidator(3650)],
+        help_text=_("A debtor who broke a plan within this many days needs review. 0 turns the rule off."),
+    )
+    max_days_to_first_instalment = models.PositiveSmallIntegerField(
+        _("maximum days until the first instalment"),
+        default=30,
+        validators=[MaxValueValidator(365)],
+    )
+    grace_days = models.PositiveSmallIntegerField(
+        _("grace days after a missed instalment"),
+        default=7,
+        validators=[MaxValueValidator(90)],
+        help_text=_("The plan ends and dunning resumes when an instalment is still unpaid after this many days."),
+    )
+    interval = models.CharField(
+        _("time between instalments"), max_length=12, choices=PlanInterval.choices, default=PlanInterval.MONTHLY
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization"], name="paymentplanpolicy_one_per_organization"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Payment plan rules of {self.organization_id}"
+
+
+class PlanStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Waiting for review")
+    ACCEPTED = "accepted", _("Active")
+    REJECTED = "rejected", _("Rejected")
+    BROKEN = "broken", _("Broken")
+    COMPLETED = "completed", _("Completed")
+
+
+# Statuses in which a plan still binds the debtor; a debtor has at most one such plan.
+OPEN_PLAN_STATUSES = (PlanStatus.PROPOSED, PlanStatus.ACCEPTED)
+
+
+class PlanProposer(models.TextChoices):
+    DEBTOR = "debtor", _("Debtor")
+    CREDIT_CONTROLLER = "credit_controller", _("Credit controller")
+
+
+class PaymentPlan(TenantModel):
+    """A debtor's arrangement to pay invoices in instalments.
+
+    ``total`` is the open amount of the covered invoices when the plan was
+    proposed. ``review_reasons`` lists the rules the proposal broke, as
+    ``{"code", "params"}`` items rendered in the reader's language. An
+    automatic decision has ``decided_at`` set and ``decided_by`` empty.
+    """
+
+    debtor = models.ForeignKey("debtors.Debtor", on_delete=models.PROTECT, related_name="payment_plans")
+    invoices = models.ManyToManyField(
+        "invoices.Invoice", through="PaymentPlanInvoice", related_name="payment_plans"
+    )
+    total = models.DecimalField(_("total"), max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
+    currency = models.CharField(_("currency"), max_length=3)
+    instalment_count = models.PositiveSmallIntegerField(_("number of instalments"))
+    first_due_date = models.DateField(_("first instalment due"))
+    interval = models.CharField(_("interval"), max_length=12, choices=PlanInterval.choices)
+    status = models.CharField(_("status"), max_length=10, choices=PlanStatus.choices, default=PlanStatus.PROPOSED)
+    proposed_by = models.CharField(_("proposed by"), max_length=20, choices=PlanProposer.choices)
+    proposed_by_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    review_reasons = models.JSONField(_("reasons for review"), default=list, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    ended_at = models.DateTimeField(_("ended at"), null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organization", "debtor"],
+                condition=models.Q(status__in=["proposed", "accepted"]),
+                name="paymentplan_one_open_per_debtor",
+            ),
+        ]
+        indexes = [models.Index(fields=["organization", "status", "created_at"], name="paymentplan_org_status")]
+
+    def __str__(self) -> str:
+        return f"{self.currency} {self.total} in {self.instalment_count} ({self.status})"
+
+    @property
+    def decided_automatically(self) -> bool:
+        return self.decided_at is not None and self.decided_by_id is None
+
+
+class PaymentPlanInvoice(TenantModel):
+    """An invoice covered by a plan, its open amount at the proposal, and the hold the plan put on it."""
+
+    plan = models.ForeignKey(PaymentPlan, on_delete=models.CASCADE, related_name="plan_invoices")
+    invoice = models.ForeignKey("invoices.Invoice", on_delete=models.PROTECT, related_name="payment_plan_lines")
+    open_amount = models.DecimalField(
+        _("open amount at proposal"), max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES
+    )
+    hold = models.ForeignKey("dunning.Hold", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "plan", "invoice"], name="paymentplaninvoice_unique"),
+        ]
+
+
+class InstalmentStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    PAID = "paid", _("Paid")
+    CANCELED = "canceled", _("Canceled")
+
+
+class Instalment(TenantModel):
+    """One part of a payment plan, due on its own date.
+
+    ``paid_amount`` is derived: the money that reached the plan's invoices
+    since the proposal, counted towards the instalments in sequence.
+    ``mollie_payment`` is the latest checkout started for it.
+    """
+
+    plan = models.ForeignKey(PaymentPlan, on_delete=models.CASCADE, related_name="instalments")
+    sequence = models.PositiveSmallIntegerField(_("number"))
+    due_date = models.DateField(_("due date"))
+    amount = models.DecimalField(_("amount"), max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
+    paid_amount = models.DecimalField(
+        _("paid"), max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, default=Decimal("0.00")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=InstalmentStatus.choices, default=InstalmentStatus.OPEN
+    )
+    paid_at = models.DateTimeField(null=True, blank=True)
+    mollie_payment = models.ForeignKey(
+        MolliePayment, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["plan", "sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "plan", "sequence"], name="instalment_unique_sequence"),
+            models.CheckConstraint(condition=models.Q(amount__gt=0), name="instalment_amount_positive"),
+        ]
+        indexes = [models.Index(fields=["organization", "status", "due_date"], name="instalment_org_status_due")]
+
+    def __str__(self) -> str:
+        return f"{self.sequence}: {self.amount} due {self.due_date}"
+
+    @property
+    def open_amount(self) -> Decimal:
+        return max(self.amount - self.paid_amount, Decimal("0.00"))
+
+
+class PlanNoticeKind(models.TextChoices):
+    PLAN_ACCEPTED = "plan_accepted", _("Plan accepted")
+    PLAN_REJECTED = "plan_rejected", _("Plan rejected")
+    PLAN_REVIEW = "plan_review", _("Plan to review")
+    INSTALMENT_REMINDER = "instalment_reminder", _("Missed instalment reminder")
+    PLAN_BROKEN = "plan_broken", _("Plan ended (debtor)")
+    PLAN_BROKEN_CONTROLLER = "plan_broken_controller", _("Plan ended (credit controller)")
+
+
+class PlanNoticeStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    SKIPPED = "skipped", _("Skipped")
+    FAILED = "failed", _("Failed")
+
+
+class PlanNotice(TenantModel):
+    """An e-mail about a payment plan, written before it is sent (outbox row).
+
+    ``key`` is unique per organisation, so each notice (one reminder per
+    instalment, one break notice per plan) is created at most once however
+    often the daily task runs. A sender claims a queued row before sending.
+    """
+
+    plan = models.ForeignKey(PaymentPlan, on_delete=models.CASCADE, related_name="notices")
+    instalment = models.ForeignKey(Instalment, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=24, choices=PlanNoticeKind.choices)
+    key = models.CharField(max_length=100)
+    recipients = ArrayField(models.EmailField(), default=list, blank=True)
+    language = models.CharField(max_length=2)
+    status = models.CharField(max_length=10, choices=PlanNoticeStatus.choices, default=PlanNoticeStatus.QUEUED)
+    status_reason = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "key"], name="plannotice_unique_key"),
+        ]
+        indexes = [models.Index(fields=["organization", "status"], name="plannotice_org_status")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} ({self.status})"

@@ -1,12 +1,27 @@
-"""Reads of Mollie payments."""
+"""Reads of Mollie payments and payment plans."""
 
+import datetime as dt
 import uuid
+from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Max, Prefetch, QuerySet, Sum
 
 from debtors.models import Debtor
-from payments.models import MolliePayment, MolliePaymentLine
-from payt.models import Organization
+from invoices.models import Invoice
+from payments.models import (
+    OPEN_PLAN_STATUSES,
+    Instalment,
+    MolliePayment,
+    MolliePaymentLine,
+    PaymentPlan,
+    PaymentPlanInvoice,
+    PaymentPlanPolicy,
+    PlanNotice,
+    PlanNoticeStatus,
+    PlanStatus,
+)
+from payt.dates import local_today
+from payt.models import Membership, Organization, Role
 from payt.tenancy import lookup_key
 
 
@@ -35,3 +50,120 @@ def chargeback_worklist(organization: Organization) -> QuerySet[MolliePayment]:
         .prefetch_related(Prefetch("lines", queryset=lines))
         .order_by("-charged_back_at")
     )
+
+
+# Payment plans
+
+
+def plan_policy_for(organization: Organization) -> PaymentPlanPolicy:
+    """Return the organisation's plan rules, or the defaults (unsaved) when it has none."""
+    policy = PaymentPlanPolicy.objects.for_organization(organization).first()
+    return policy or PaymentPlanPolicy(organization=organization)
+
+
+def debtor_open_plan(debtor: Debtor) -> PaymentPlan | None:
+    """Return the debtor's plan that waits for review or runs, if any (at most one exists)."""
+    return (
+        PaymentPlan.objects.for_organization(debtor.organization_id)
+        .filter(debtor=debtor, status__in=OPEN_PLAN_STATUSES)
+        .first()
+    )
+
+
+def debtor_plans(debtor: Debtor, limit: int = 10) -> list[PaymentPlan]:
+    """Return the debtor's plans, newest first, with their instalments."""
+    return list(
+        PaymentPlan.objects.for_organization(debtor.organization_id)
+        .filter(debtor=debtor)
+        .prefetch_related(Prefetch("instalments", queryset=Instalment.objects.order_by("sequence")))
+        .order_by("-created_at")[:limit]
+    )
+
+
+def debtor_last_broken_on(debtor: Debtor) -> dt.date | None:
+    """Return the local date on which the debtor's most recently broken plan was broken."""
+    ended_at = (
+        PaymentPlan.objects.for_organization(debtor.organization_id)
+        .filter(debtor=debtor, status=PlanStatus.BROKEN, ended_at__isnull=False)
+        .aggregate(last=Max("ended_at"))["last"]
+    )
+    return local_today(debtor.organization, ended_at) if ended_at else None
+
+
+def plan_in_organization(organization: Organization, plan_id) -> PaymentPlan | None:
+    """Return the organisation's plan with this id, with debtor, invoices and instalments loaded."""
+    return (
+        PaymentPlan.objects.for_organization(organization)
+        .select_related("debtor", "decided_by", "proposed_by_user")
+        .prefetch_related(
+            Prefetch("instalments", queryset=Instalment.objects.order_by("sequence")),
+            Prefetch("plan_invoices", queryset=PaymentPlanInvoice.objects.select_related("invoice")),
+        )
+        .filter(pk=plan_id)
+        .first()
+    )
+
+
+def plans_with_status(organization: Organization, status: str, limit: int | None = None) -> list[PaymentPlan]:
+    """Return the organisation's plans in ``status``: oldest first for review, else newest first."""
+    order = "created_at" if status == PlanStatus.PROPOSED else "-created_at"
+    plans = (
+        PaymentPlan.objects.for_organization(organization)
+        .filter(status=status)
+        .select_related("debtor", "decided_by")
+        .prefetch_related(Prefetch("instalments", queryset=Instalment.objects.order_by("sequence")))
+        .order_by(order)
+    )
+    return list(plans[:limit] if limit else plans)
+
+
+def plan_ids_to_check(organization: Organization) -> list:
+    """Return the ids of the organisation's running plans, for the daily run."""
+    plans = PaymentPlan.objects.for_organization(organization).filter(status=PlanStatus.ACCEPTED)
+    return list(plans.order_by("created_at").values_list("pk", flat=True))
+
+
+def running_plan_ids_for_invoices(organization: Organization, invoice_ids) -> list:
+    """Return the ids of running plans that cover any of these invoices."""
+    lines = PaymentPlanInvoice.objects.for_organization(organization).filter(
+        invoice_id__in=invoice_ids, plan__status=PlanStatus.ACCEPTED
+    )
+    return list(lines.values_list("plan_id", flat=True).distinct())
+
+
+def plan_open_amount(plan: PaymentPlan) -> Decimal:
+    """Return what is still open today on the invoices the plan covers."""
+    invoices = Invoice.objects.for_organization(plan.organization_id).filter(
+        payment_plan_lines__plan=plan
+    )
+    return invoices.aggregate(total=Sum("open_amount"))["total"] or Decimal("0.00")
+
+
+def instalment_of_debtor(debtor: Debtor, instalment_id) -> Instalment | None:
+    """Return the debtor's instalment with this id; None for any other id."""
+    return (
+        Instalment.objects.for_organization(debtor.organization_id)
+        .select_related("plan", "mollie_payment")
+        .filter(pk=instalment_id, plan__debtor=debtor)
+        .first()
+    )
+
+
+def queued_plan_notice_ids(organization: Organization) -> list:
+    """Return the ids of the organisation's plan e-mails waiting to be sent, oldest first."""
+    notices = PlanNotice.objects.for_organization(organization).filter(status=PlanNoticeStatus.QUEUED)
+    return list(notices.order_by("created_at").values_list("pk", flat=True))
+
+
+def credit_controller_emails(organization: Organization) -> list[str]:
+    """Return the e-mail addresses of the organisation's administrators and credit controllers.
+
+    Falls back to the organisation's contact address when no member has one.
+    """
+    memberships = Membership.objects.for_organization(organization).filter(
+        role__in=[Role.ADMIN, Role.CREDIT_CONTROLLER], user__is_active=True
+    )
+    emails = sorted({email for email in memberships.values_list("user__email", flat=True) if email})
+    if not emails and organization.email:
+        return [organization.email]
+    return emails

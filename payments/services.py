@@ -31,6 +31,7 @@ from invoices.services import payment_register, payment_reverse
 from payments import notifications
 from payments.models import MolliePayment, MolliePaymentLine, MolliePaymentStatus
 from payments.mollie_client import amount_from_payload, amount_payload, mollie_client, mollie_locale
+from payments.plan_progress import plans_refresh_for_invoices
 from payments.selectors import mollie_payment_by_mollie_id
 from payt.api_errors import DomainError
 from payt.dates import local_today
@@ -276,6 +277,7 @@ def mollie_payment_apply(*, mollie_payment_id, remote: RemotePayment) -> MollieP
 
     Runs under a lock on our row, so concurrent webhooks apply in turn:
     - a newly paid payment is registered once, and the debtor gets a receipt;
+    - a payment or chargeback on invoices in a running payment plan updates its instalments;
     - a new chargeback reopens the invoices by the amount not charged back before;
     - a new refund is recorded and the debtor gets a refund e-mail. It reopens
       nothing, because the creditor chose to return money that a credit note settles.
@@ -304,6 +306,10 @@ def mollie_payment_apply(*, mollie_payment_id, remote: RemotePayment) -> MollieP
             "updated_at",
         ]
     )
+
+    if created or charged_back:
+        invoice_ids = mollie_payment.lines.values_list("invoice_id", flat=True)
+        plans_refresh_for_invoices(organization=mollie_payment.organization, invoice_ids=list(invoice_ids))
 
     if created and charged_back == 0:
         payment = mollie_payment.payment

@@ -1,4 +1,4 @@
-"""Celery application; tasks live in each app's tasks.py."""
+"""Celery application; tasks live in each app's tasks.py, payment plan tasks in payments/plan_tasks.py."""
 
 import os
 
@@ -9,3 +9,4 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "payt.settings")
 app = Celery("payt")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+app.autodiscover_tasks(related_name="plan_tasks")

@@ -152,6 +152,8 @@ CELERY_TASK_ROUTES = {
     "dunning.tasks.*": {"queue": "dunning"},
     "dunning.tasks.send_message": {"queue": "mail"},
     "payments.tasks.*": {"queue": "webhooks"},
+    "payments.plan_tasks.*": {"queue": "dunning"},
+    "payments.plan_tasks.send_plan_notice": {"queue": "mail"},
 }
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
@@ -165,6 +167,11 @@ CELERY_BEAT_SCHEDULE = {
         # Re-sends messages whose worker died after claiming them.
         "task": "dunning.tasks.requeue_stale_messages",
         "schedule": 300.0,
+    },
+    "payment-plans-daily-check": {
+        # Hourly like the dunning run: reminders for missed instalments, broken plans.
+        "task": "payments.plan_tasks.run_payment_plans_for_all_organizations",
+        "schedule": 3600.0,
     },
 }
 DUNNING_SEND_CLAIM_TIMEOUT_MINUTES = env_int("DUNNING_SEND_CLAIM_TIMEOUT_MINUTES", 15)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from portal import views
+from portal import plan_views, views
 
 app_name = "portal"
 
@@ -12,4 +12,7 @@ urlpatterns = [
     path(
         "<str:token>/payments/<uuid:payment_id>/return", views.payment_return, name="payment_return"
     ),
+    path("<str:token>/plan", plan_views.plan_page, name="plan"),
+    path("<str:token>/plan/propose", plan_views.plan_propose_view, name="plan_propose"),
+    path("<str:token>/plan/instalments/<uuid:instalment_id>/pay", plan_views.instalment_pay, name="instalment_pay"),
 ]
