@@ -69,3 +69,30 @@ def timeline_record(
         data=data or {},
         occurred_at=occurred_at or timezone.now(),
     )
+
+
+@transaction.atomic
+def debtor_contact_update(*, debtor: Debtor, email: str, phone: str) -> dict:
+    """Change the debtor's e-mail address and phone number; return ``{field: (old, new)}`` of the changes.
+
+    A new e-mail address clears the doubt a bounce left on the old one.
+    """
+    locked = Debtor.objects.select_for_update().get(pk=debtor.pk)
+    changes = {
+        name: (getattr(locked, name), value)
+        for name, value in (("email", email), ("phone", phone))
+        if getattr(locked, name) != value
+    }
+    if not changes:
+        return {}
+
+    for name, (_old, new) in changes.items():
+        setattr(locked, name, new)
+    if "email" in changes:
+        locked.email_doubtful = False
+    locked.full_clean(exclude=["organization"])
+    locked.save(update_fields=[*changes, "email_doubtful"])
+    for name, (_old, new) in changes.items():
+        setattr(debtor, name, new)
+    debtor.email_doubtful = locked.email_doubtful
+    return changes

@@ -1,13 +1,29 @@
-"""Reads of Mollie payments."""
+"""Reads of Mollie payments, and of the payment methods Mollie offers."""
 
+import logging
 import uuid
+from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Prefetch, QuerySet
+from mollie.api.error import Error as MollieError
 
 from debtors.models import Debtor
 from payments.models import MolliePayment, MolliePaymentLine
+from payments.mollie_client import mollie_client
 from payt.models import Organization
+from payt.money import format_amount
 from payt.tenancy import lookup_key
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class PaymentMethodChoice:
+    """A payment method as Mollie lists it: its id (``ideal``) and Mollie's name for it."""
+
+    id: str
+    description: str
 
 
 def mollie_payment_by_mollie_id(mollie_id: str) -> MolliePayment | None:
@@ -35,3 +51,27 @@ def chargeback_worklist(organization: Organization) -> QuerySet[MolliePayment]:
         .prefetch_related(Prefetch("lines", queryset=lines))
         .order_by("-charged_back_at")
     )
+
+
+def charged_back_invoice_ids(invoice_ids) -> set:
+    """Return the ids among ``invoice_ids`` of invoices that a Mollie chargeback reopened."""
+    return set(
+        MolliePaymentLine.objects.filter(invoice_id__in=list(invoice_ids), mollie_payment__charged_back_at__isnull=False)
+        .values_list("invoice_id", flat=True)
+        .distinct()
+    )
+
+
+def payment_methods(amount: Decimal, currency: str, locale: str) -> list[PaymentMethodChoice]:
+    """Return the methods the organisation enabled in Mollie for this amount, through the client's methods call.
+
+    An unreachable Mollie returns an empty list, so the portal offers the
+    choice on Mollie's checkout page instead of failing.
+    """
+    params = {"amount[value]": format_amount(amount), "amount[currency]": currency, "locale": locale}
+    try:
+        methods = mollie_client().methods.list(**params)
+    except MollieError as error:
+        logger.warning("Listing Mollie payment methods failed: %s", error)
+        return []
+    return [PaymentMethodChoice(id=method.id, description=method.description) for method in methods]

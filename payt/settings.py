@@ -151,6 +151,7 @@ CELERY_TASK_ROUTES = {
     "dunning.tasks.*": {"queue": "dunning"},
     "dunning.tasks.send_message": {"queue": "mail"},
     "payments.tasks.*": {"queue": "webhooks"},
+    "portal.tasks.*": {"queue": "mail"},
 }
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
@@ -163,6 +164,11 @@ CELERY_BEAT_SCHEDULE = {
     "dunning-requeue-stale-messages": {
         # Re-sends messages whose worker died after claiming them.
         "task": "dunning.tasks.requeue_stale_messages",
+        "schedule": 300.0,
+    },
+    "portal-requeue-stale-emails": {
+        # Sends portal e-mails whose task was lost or whose worker died.
+        "task": "portal.tasks.requeue_stale_emails",
         "schedule": 300.0,
     },
 }
