@@ -53,14 +53,10 @@ def attachment_check(upload: UploadedFile) -> CheckedAttachment:
     if upload.size > MAX_ATTACHMENT_BYTES:
         raise _rejected(
             gettext(
-                "The file %(name)s is %(size)s; the maximum is %(maximum)s. "
+                "The file %(name)s (%(size)s) is larger than the maximum of 5 MB. "
                 "Send a smaller file, for example a scan at a lower resolution."
             )
-            % {
-                "name": filename,
-                "size": filesizeformat(upload.size),
-                "maximum": filesizeformat(MAX_ATTACHMENT_BYTES),
-            },
+            % {"name": filename, "size": filesizeformat(upload.size)},
             "too_large",
         )
     content = upload.read()

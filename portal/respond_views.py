@@ -76,7 +76,7 @@ def _body_too_large(request: HttpRequest) -> bool:
 
 
 def _too_large_message() -> str:
-    return gettext("The file is larger than 5 MB. Send a smaller file, for example a scan at a lower resolution.")
+    return gettext("The file is larger than the maximum of 5 MB. Send a smaller file, for example a scan at a lower resolution.")
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

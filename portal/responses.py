@@ -164,7 +164,7 @@ def dispute_resolve(*, dispute: Dispute, outcome: str, answer: str, user) -> Dis
     if dispute.hold is not None:
         hold_release(hold=dispute.hold, note=answer[:300], user=user)
     if not Dispute.objects.filter(invoice=invoice, status=DisputeStatus.OPEN).exists():
-        invoice_dispute_clear(invoice=invoice, note=DisputeOutcome(outcome).label)
+        invoice_dispute_clear(invoice=invoice, note=str(DisputeOutcome(outcome).label))
     _record_answer(dispute.debtor, invoice, answer, user, "dispute", dispute.pk)
     debtor_email_queue(
         debtor=dispute.debtor,
