@@ -180,7 +180,10 @@ class OrganizationCreateForm(forms.Form):
 class DisputeResolveForm(forms.Form):
     outcome = forms.ChoiceField(
         label=_("Decision"),
-        choices=[(DisputeOutcome.ACCEPTED, _("Accept: the invoice will be corrected")), (DisputeOutcome.REJECTED, _("Reject: the invoice stands"))],
+        choices=[
+            (DisputeOutcome.ACCEPTED, _("Accept: the invoice will be corrected")),
+            (DisputeOutcome.REJECTED, _("Reject: the invoice stands")),
+        ],
         widget=forms.RadioSelect,
     )
     answer = forms.CharField(

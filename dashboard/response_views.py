@@ -109,7 +109,9 @@ def chargeback_list(request):
 def portal_link_rotate_view(request, debtor_id):
     debtor = get_object_or_404(Debtor.objects.for_organization(request.organization), pk=debtor_id)
     portal_link_rotate(debtor=debtor, user=request.user)
-    messages.success(request, _("%(debtor)s has a new portal link; the old one no longer works.") % {"debtor": debtor.name})
+    messages.success(
+        request, _("%(debtor)s has a new portal link; the old one no longer works.") % {"debtor": debtor.name}
+    )
     return redirect("dashboard:debtor", debtor_id=debtor.pk)
 
 

@@ -60,9 +60,7 @@ def portal_activity(organization: Organization, now: dt.datetime | None = None) 
 
 def attachment_of_organization(organization: Organization, dispute_id, attachment_id) -> DisputeAttachment | None:
     return (
-        DisputeAttachment.objects.for_organization(organization)
-        .filter(pk=attachment_id, dispute_id=dispute_id)
-        .first()
+        DisputeAttachment.objects.for_organization(organization).filter(pk=attachment_id, dispute_id=dispute_id).first()
     )
 
 

@@ -23,8 +23,16 @@ urlpatterns = [
     ),
     path("promises/<uuid:promise_id>/answer/", response_views.promise_answer_view, name="promise_answer"),
     path("chargebacks/", response_views.chargeback_list, name="chargebacks"),
-    path("debtors/<uuid:debtor_id>/portal-link/rotate/", response_views.portal_link_rotate_view, name="portal_link_rotate"),
-    path("debtors/<uuid:debtor_id>/portal-link/expire/", response_views.portal_link_expire_view, name="portal_link_expire"),
+    path(
+        "debtors/<uuid:debtor_id>/portal-link/rotate/",
+        response_views.portal_link_rotate_view,
+        name="portal_link_rotate",
+    ),
+    path(
+        "debtors/<uuid:debtor_id>/portal-link/expire/",
+        response_views.portal_link_expire_view,
+        name="portal_link_expire",
+    ),
     path("organization/switch/", views.organization_switch, name="organization_switch"),
     path("organizations/new/", views.organization_create, name="organization_create"),
     path("settings/", views.organization_settings, name="settings"),

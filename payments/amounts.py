@@ -1,4 +1,4 @@
-"""What a debtor must pay on an invoice today: the open principal plus open costs and interest.
+"""Amounts due on an invoice today: the open principal plus open costs and interest.
 
 NOTE: dunning will offer ``amount_due(invoice, on_date)`` with the same
 fields; once it does, ``amounts_due`` should call it and this module should
@@ -59,8 +59,7 @@ def amounts_due(invoices: Iterable[Invoice], on_date: dt.date) -> dict:
         part = "costs" if row["kind"] in COST_KINDS else "interest"
         charges[row["invoice_id"]][part] += row["total"]
     return {
-        invoice.pk: AmountDue(principal=max(invoice.open_amount, ZERO), **charges[invoice.pk])
-        for invoice in invoices
+        invoice.pk: AmountDue(principal=max(invoice.open_amount, ZERO), **charges[invoice.pk]) for invoice in invoices
     }
 
 

@@ -56,7 +56,9 @@ def chargeback_worklist(organization: Organization) -> QuerySet[MolliePayment]:
 def charged_back_invoice_ids(invoice_ids) -> set:
     """Return the ids among ``invoice_ids`` of invoices that a Mollie chargeback reopened."""
     return set(
-        MolliePaymentLine.objects.filter(invoice_id__in=list(invoice_ids), mollie_payment__charged_back_at__isnull=False)
+        MolliePaymentLine.objects.filter(
+            invoice_id__in=list(invoice_ids), mollie_payment__charged_back_at__isnull=False
+        )
         .values_list("invoice_id", flat=True)
         .distinct()
     )

@@ -61,15 +61,11 @@ def attachment_check(upload: UploadedFile) -> CheckedAttachment:
         )
     content = upload.read()
     if not content:
-        raise _rejected(
-            gettext("The file %(name)s is empty. Choose the file again.") % {"name": filename}, "empty"
-        )
+        raise _rejected(gettext("The file %(name)s is empty. Choose the file again.") % {"name": filename}, "empty")
     content_type = sniff_content_type(content)
     if content_type is None:
         raise _rejected(
-            gettext(
-                "The file %(name)s is not a PDF or an image. Send a PDF, JPEG, PNG or WebP file."
-            )
+            gettext("The file %(name)s is not a PDF or an image. Send a PDF, JPEG, PNG or WebP file.")
             % {"name": filename},
             "unsupported_type",
         )

@@ -119,7 +119,9 @@ class PromiseForm(forms.Form):
             "invalid": _("Write the date as YYYY-MM-DD, for example 2026-06-25."),
         },
     )
-    text = forms.CharField(label=_("Note (optional)"), required=False, max_length=TEXT_MAX_LENGTH, widget=forms.Textarea)
+    text = forms.CharField(
+        label=_("Note (optional)"), required=False, max_length=TEXT_MAX_LENGTH, widget=forms.Textarea
+    )
 
     def __init__(self, *args, debtor: Debtor, **kwargs):
         super().__init__(*args, **kwargs)

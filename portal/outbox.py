@@ -57,7 +57,9 @@ def email_queue(
         subject=" ".join(subject.split())[:300],
         body=body,
     )
-    transaction.on_commit(partial(_enqueue, organization.pk, email.pk))
+    # A broker outage must not fail the committed request, so the callback is robust and
+    # requeue_stale_emails sends the e-mail later.
+    transaction.on_commit(partial(_enqueue, organization.pk, email.pk), robust=True)
     return email
 
 
@@ -149,9 +151,8 @@ def email_send(*, email_id) -> bool:
 def _claim(email_id) -> OutgoingEmail | None:
     now = timezone.now()
     claimable = Q(status=EmailStatus.QUEUED) | Q(status=EmailStatus.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
-    claimed = (
-        OutgoingEmail.objects.filter(claimable, pk=email_id)
-        .update(status=EmailStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+    claimed = OutgoingEmail.objects.filter(claimable, pk=email_id).update(
+        status=EmailStatus.SENDING, claimed_at=now, attempts=F("attempts") + 1
     )
     if not claimed:
         return None

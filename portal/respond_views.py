@@ -38,14 +38,28 @@ REQUEST_OVERHEAD_BYTES = 64 * 1024
 @portal_view
 def dispute_create(request: HttpRequest, visit: PortalVisit, invoice_id: uuid.UUID) -> HttpResponse:
     row = _payable_row(visit, invoice_id)
-    form = DisputeForm(request.POST or None, request.FILES or None)
-    if request.method == "POST":
-        if _body_too_large(request):
-            form.add_error("attachment", _too_large_message())
-        elif form.is_valid() and _dispute_saved(visit, row, form):
-            messages.success(request, gettext("Thank you. We received your dispute and pause reminders for this invoice until we have answered."))
+    if request.method != "POST":
+        form = DisputeForm()
+    elif _body_too_large(request):
+        form = DisputeForm({})
+        form.add_error("attachment", _too_large_message())
+    else:
+        form = DisputeForm(request.POST, request.FILES)
+        if form.is_valid() and _dispute_saved(visit, row, form):
+            messages.success(
+                request,
+                gettext(
+                    "Thank you. We received your dispute and pause reminders for this invoice until we have answered."
+                ),
+            )
             return redirect(visit.home_url + "#messages")
-    context = {**_base_context(visit), "row": row, "invoice": row.invoice, "form": form, "categories": DisputeCategory.choices}
+    context = {
+        **_base_context(visit),
+        "row": row,
+        "invoice": row.invoice,
+        "form": form,
+        "categories": DisputeCategory.choices,
+    }
     return render(request, "portal/dispute.html", context, status=400 if form.errors else 200)
 
 
@@ -68,6 +82,9 @@ def _dispute_saved(visit: PortalVisit, row, form: DisputeForm) -> bool:
 
 
 def _body_too_large(request: HttpRequest) -> bool:
+    # NOTE: Django has parsed the body by now (the CSRF check reads it) and keeps
+    # large files in temporary files, so the web server in front must cap the
+    # request size (for example nginx client_max_body_size 6m).
     try:
         length = int(request.META.get("CONTENT_LENGTH") or 0)
     except ValueError:
@@ -76,14 +93,16 @@ def _body_too_large(request: HttpRequest) -> bool:
 
 
 def _too_large_message() -> str:
-    return gettext("The file is larger than the maximum of 5 MB. Send a smaller file, for example a scan at a lower resolution.")
+    return gettext(
+        "The file is larger than the maximum of 5 MB. Send a smaller file, for example a scan at a lower resolution."
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
 @portal_view
 def promise_create(request: HttpRequest, visit: PortalVisit) -> HttpResponse:
     today = local_today(visit.organization)
-    form = PromiseForm(request.POST or None, debtor=visit.debtor)
+    form = PromiseForm(request.POST if request.method == "POST" else None, debtor=visit.debtor)
     if request.method == "POST" and form.is_valid():
         try:
             promise = promise_make(
@@ -119,14 +138,20 @@ def promise_create(request: HttpRequest, visit: PortalVisit) -> HttpResponse:
 @portal_view
 def contact_edit(request: HttpRequest, visit: PortalVisit) -> HttpResponse:
     initial = {"email": visit.debtor.email, "phone": visit.debtor.phone}
-    form = ContactForm(request.POST or None, initial=initial)
+    form = ContactForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            changes = contact_update(debtor=visit.debtor, email=form.cleaned_data["email"], phone=form.cleaned_data["phone"])
+            changes = contact_update(
+                debtor=visit.debtor, email=form.cleaned_data["email"], phone=form.cleaned_data["phone"]
+            )
         except DomainError as error:
             _add_error(form, error)
         else:
-            text = gettext("Your contact details were saved.") if changes else gettext("Your contact details are unchanged.")
+            text = (
+                gettext("Your contact details were saved.")
+                if changes
+                else gettext("Your contact details are unchanged.")
+            )
             messages.success(request, text)
             return redirect(visit.home_url)
     context = {**_base_context(visit), "form": form}
@@ -145,7 +170,9 @@ def copy_create(request: HttpRequest, visit: PortalVisit, invoice_id: uuid.UUID)
         messages.error(request, error.message)
     else:
         messages.success(
-            request, gettext("We are sending a copy of invoice %(number)s to %(email)s.") % {"number": invoice.number, "email": visit.debtor.email}
+            request,
+            gettext("We are sending a copy of invoice %(number)s to %(email)s.")
+            % {"number": invoice.number, "email": visit.debtor.email},
         )
     return redirect(visit.url("invoice", invoice_id=invoice.pk))
 

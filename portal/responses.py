@@ -78,9 +78,7 @@ def dispute_open(
     text = _checked_text(text, field="text", required=category == DisputeCategory.OTHER)
     invoice = _receivable_invoice_of(debtor, invoice)
     if category not in DisputeCategory.values:
-        raise DomainError(
-            gettext("Choose one of the listed reasons."), code="invalid_choice", field="category"
-        )
+        raise DomainError(gettext("Choose one of the listed reasons."), code="invalid_choice", field="category")
     if Dispute.objects.filter(invoice=invoice, status=DisputeStatus.OPEN).exists():
         raise DomainError(
             gettext("Invoice %(number)s already has an open dispute. We will answer it first.")
@@ -112,7 +110,9 @@ def dispute_open(
             content=attachment.content,
         )
     label = DisputeCategory(category).label
-    invoice_mark_disputed(invoice=invoice, reason=f"{label} ({invoice.currency} {format_amount(amount)}) {text}".strip())
+    invoice_mark_disputed(
+        invoice=invoice, reason=f"{label} ({invoice.currency} {format_amount(amount)}) {text}".strip()
+    )
     controller_notify(
         organization=debtor.organization,
         template="portal/email/controller_dispute",
@@ -179,9 +179,7 @@ def dispute_resolve(*, dispute: Dispute, outcome: str, answer: str, user) -> Dis
 
 
 @transaction.atomic
-def promise_make(
-    *, debtor: Debtor, invoices: list[Invoice], promised_date: dt.date, text: str = ""
-) -> PaymentPromise:
+def promise_make(*, debtor: Debtor, invoices: list[Invoice], promised_date: dt.date, text: str = "") -> PaymentPromise:
     """Record a promise to pay ``invoices`` on ``promised_date`` and hold them until the date plus grace."""
     text = _checked_text(text, field="text", required=False)
     today = local_today(debtor.organization)
@@ -210,9 +208,7 @@ def promise_make(
         text=text,
     )
     for invoice in invoices:
-        hold = hold_place(
-            debtor=debtor, reason=HoldReason.PROMISE_TO_PAY, invoice=invoice, until=held_until, note=text
-        )
+        hold = hold_place(debtor=debtor, reason=HoldReason.PROMISE_TO_PAY, invoice=invoice, until=held_until, note=text)
         PaymentPromiseLine.objects.create(
             organization=debtor.organization, promise=promise, invoice=invoice, amount=due[invoice.pk].total, hold=hold
         )
@@ -260,9 +256,7 @@ def _check_not_promised(invoices: list[Invoice], today: dt.date) -> None:
     )
     if promised is not None:
         raise DomainError(
-            gettext(
-                "You already promised to pay invoice %(number)s. To change the date, ask us a question."
-            )
+            gettext("You already promised to pay invoice %(number)s. To change the date, ask us a question.")
             % {"number": promised.invoice.number},
             code="already_promised",
             field="invoices",
@@ -307,7 +301,9 @@ def phone_normalize(raw: str, country: str) -> str:
         number = None
     if number is None or not phonenumbers.is_valid_number(number):
         raise DomainError(
-            gettext("%(phone)s is not a valid phone number. Write it with the country code, for example +31 20 123 4567.")
+            gettext(
+                "%(phone)s is not a valid phone number. Write it with the country code, for example +31 20 123 4567."
+            )
             % {"phone": raw},
             code="invalid_phone",
             field="phone",
@@ -342,7 +338,8 @@ def contact_update(*, debtor: Debtor, email: str, phone: str) -> dict:
     timeline_record(
         debtor=debtor,
         kind=TimelineKind.NOTE,
-        summary="Contact details changed in the portal: " + ", ".join(f"{name} {new}" for name, (_, new) in changes.items()),
+        summary="Contact details changed in the portal: "
+        + ", ".join(f"{name} {new}" for name, (_, new) in changes.items()),
         data={
             "event": "contact_updated",
             "source": "portal",
@@ -439,7 +436,10 @@ def _checked_answer(answer: str) -> str:
         raise ValidationError({"answer": gettext("The answer is empty; write an answer before sending.")})
     if len(answer) > ANSWER_MAX_LENGTH:
         raise ValidationError(
-            {"answer": gettext("The answer is longer than %(max)d characters; shorten it.") % {"max": ANSWER_MAX_LENGTH}}
+            {
+                "answer": gettext("The answer is longer than %(max)d characters; shorten it.")
+                % {"max": ANSWER_MAX_LENGTH}
+            }
         )
     return answer
 
@@ -452,6 +452,4 @@ def _record_answer(debtor: Debtor, invoice: Invoice | None, answer: str, user, s
         summary=f"Answer to {subject}: {answer}",
         data={f"{subject}_id": str(subject_id), "answered_by": user.get_username(), "text": answer},
     )
-    audit_record(
-        organization=debtor.organization, actor=user, action=f"{subject}.answered", target=str(subject_id)
-    )
+    audit_record(organization=debtor.organization, actor=user, action=f"{subject}.answered", target=str(subject_id))

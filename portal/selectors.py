@@ -187,7 +187,8 @@ def portal_invoice(debtor: Debtor, invoice_id, today: dt.date) -> PortalInvoiceR
     )
     if invoice is None:
         return None
-    return invoice_row(invoice, today, charged_back_invoice_ids([invoice.pk]), amounts_due([invoice], today)[invoice.pk])
+    due = amounts_due([invoice], today)[invoice.pk]
+    return invoice_row(invoice, today, charged_back_invoice_ids([invoice.pk]), due)
 
 
 def payable_invoices(debtor: Debtor) -> QuerySet[Invoice]:
@@ -236,9 +237,8 @@ def debtor_messages(debtor: Debtor) -> list[DebtorMessage]:
 
 def _question_message(question: Question) -> DebtorMessage:
     subject = question.invoice.number if question.invoice else ""
-    return DebtorMessage(
-        "question", question.created_at, subject, question.text, question.get_status_display(), question.answer, question
-    )
+    status = question.get_status_display()
+    return DebtorMessage("question", question.created_at, subject, question.text, status, question.answer, question)
 
 
 def _dispute_message(dispute: Dispute) -> DebtorMessage:

@@ -98,7 +98,7 @@ def question_create(request: HttpRequest, visit: PortalVisit) -> HttpResponse:
 @require_safe
 @portal_view
 def invoice_detail(request: HttpRequest, visit: PortalVisit, invoice_id: uuid.UUID) -> HttpResponse:
-    """One invoice with its amounts and actions; a cancelled one points to the invoice replacing it."""
+    """Show one invoice with its amounts and actions; a cancelled one points to the invoice replacing it."""
     today = local_today(visit.organization)
     row = selectors.portal_invoice(visit.debtor, invoice_id, today)
     if row is None:
@@ -191,7 +191,11 @@ def code_entry(request: HttpRequest) -> HttpResponse:
                 form.add_error("code", gettext("This code does not work. Check it against your letter and try again."))
 
     with translation.override(language):
-        context = {"form": form, "portal_languages": DEBTOR_LANGUAGE_CHOICES, "lang_query": "?lang=" + language if chosen else ""}
+        context = {
+            "form": form,
+            "portal_languages": DEBTOR_LANGUAGE_CHOICES,
+            "lang_query": f"?lang={language}" if chosen else "",
+        }
         response = render(request, "portal/code.html", context, status=status)
     response["Content-Language"] = language
     patch_cache_control(response, private=True, no_store=True)

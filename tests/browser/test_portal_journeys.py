@@ -22,7 +22,7 @@ from payt.dates import local_today
 from payt.tenancy import tenant_context
 from portal.models import Dispute, DisputeStatus
 from portal.services import portal_link_ensure
-from tests.browser.test_end_to_end import PAYMENT_TIMEOUT_MS, browser, mollie_server, page  # noqa: F401
+from tests.browser.conftest import PAYMENT_TIMEOUT_MS
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
@@ -35,8 +35,11 @@ HEADINGS = {
     "fr": "Factures de {name}",
     "de": "Rechnungen für {name}",
 }
-# A one-page PDF, small enough to type out; the portal checks its %PDF- signature.
-SCAN_PDF = b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+# A minimal PDF, small enough to type out; the portal checks its %PDF- signature.
+SCAN_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Count 0/Kids[]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 
 def axe_violations(page: Page) -> list[dict]:
@@ -138,7 +141,9 @@ def test_pay_two_dispute_third_controller_answers(page, live_server, mollie_serv
     page.check("#category-amount_incorrect")
     page.fill("#id_amount", "50.00")
     page.fill("#id_text", "Line 2 was charged twice.")
-    page.set_input_files("#id_attachment", files=[{"name": "scan.pdf", "mimeType": "application/pdf", "buffer": SCAN_PDF}])
+    page.set_input_files(
+        "#id_attachment", files=[{"name": "scan.pdf", "mimeType": "application/pdf", "buffer": SCAN_PDF}]
+    )
     page.get_by_role("button", name="Send dispute").click()
     expect(page.locator("main")).to_contain_text("We received your dispute")
     assert_accessible(page)

@@ -5,7 +5,6 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from debtors.models import Debtor, TimelineEvent
@@ -63,7 +62,9 @@ def test_dispute_part_holds_invoice(client, with_contact):
     with tenant_context(with_contact.organization):
         dispute = Dispute.objects.select_related("hold").get()
         disputed = Invoice.objects.get(pk=invoice.pk)
-        held = {hold.invoice_id for hold in active_holds(with_contact.organization, local_today(with_contact.organization))}
+        held = {
+            hold.invoice_id for hold in active_holds(with_contact.organization, local_today(with_contact.organization))
+        }
     assert dispute.amount == Decimal("50.00")
     assert dispute.hold.reason == HoldReason.DISPUTE
     assert disputed.disputed_at is not None
@@ -192,16 +193,16 @@ def test_second_promise_on_invoice_rejected(client, alfa_debtor):
     date = (local_today(alfa_debtor.organization) + dt.timedelta(days=5)).isoformat()
     client.post(f"{alfa_debtor.home_url}promise", {"invoices": [str(invoice.pk)], "promised_date": date})
 
-    response = client.post(f"{alfa_debtor.home_url}promise?lang=en", {"invoices": [str(invoice.pk)], "promised_date": date})
+    response = client.post(
+        f"{alfa_debtor.home_url}promise?lang=en", {"invoices": [str(invoice.pk)], "promised_date": date}
+    )
 
     assert response.status_code == 400
     assert "You already promised to pay invoice INV-P-4" in response.content.decode()
 
 
 def test_contact_update_validated_and_noticed(client, with_contact):
-    response = client.post(
-        f"{with_contact.home_url}contact", {"email": "new@debtor.example", "phone": "020 123 4567"}
-    )
+    response = client.post(f"{with_contact.home_url}contact", {"email": "new@debtor.example", "phone": "020 123 4567"})
 
     assert response.status_code == 302
     with tenant_context(with_contact.organization):

@@ -63,9 +63,9 @@ def test_foreign_invoice_cannot_be_disputed_by_post(client, alfa_debtor, bravo_d
 def test_sequential_and_random_ids_get_nothing(client, alfa_debtor):
     alfa_debtor.invoice("ALFA-3", "10.00")
 
-    responses = [
-        client.get(f"{alfa_debtor.home_url}invoices/{uuid.UUID(int=number)}/") for number in range(1, 4)
-    ] + [client.get(f"{alfa_debtor.home_url}invoices/{uuid.uuid4()}/pdf")]
+    responses = [client.get(f"{alfa_debtor.home_url}invoices/{uuid.UUID(int=number)}/") for number in range(1, 4)] + [
+        client.get(f"{alfa_debtor.home_url}invoices/{uuid.uuid4()}/pdf")
+    ]
 
     assert {response.status_code for response in responses} == {404}
 
