@@ -175,12 +175,14 @@ def _message(email: OutgoingEmail) -> EmailMessage:
     )
     if email.invoice is not None:
         pdf = render_invoice_pdf(email.invoice, language=email.language or None)
-        message.attach(f"{_safe_filename(email.invoice.number)}.pdf", pdf, "application/pdf")
+        message.attach(pdf_filename(email.invoice.number), pdf, "application/pdf")
     return message
 
 
-def _safe_filename(number: str) -> str:
-    return "".join(char if char.isalnum() or char in "-_." else "_" for char in number) or "invoice"
+def pdf_filename(number: str) -> str:
+    """Return ``<invoice number>.pdf`` with every character but letters, digits, - _ and . replaced."""
+    safe = "".join(char if char.isalnum() or char in "-_." else "_" for char in number) or "invoice"
+    return f"{safe}.pdf"
 
 
 def emails_requeue_stale(organization: Organization) -> list:

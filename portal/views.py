@@ -27,6 +27,7 @@ from payt.dates import local_today
 from payt.models import DEBTOR_LANGUAGE_CHOICES
 from portal import ratelimit, selectors
 from portal.forms import CodeForm, PayAllForm, PayForm, QuestionForm
+from portal.outbox import pdf_filename
 from portal.services import QUESTION_MAX_LENGTH, question_ask
 from portal.tokens import derive_token, normalize_code
 from portal.visit import PortalVisit, page_language, portal_view, too_many_attempts
@@ -124,12 +125,8 @@ def invoice_pdf(request: HttpRequest, visit: PortalVisit, invoice_id: uuid.UUID)
     if invoice is None:
         raise Http404("No such invoice for this debtor")
     response = HttpResponse(render_invoice_pdf(invoice, language=visit.language), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{_safe_filename(invoice.number)}.pdf"'
+    response["Content-Disposition"] = f'inline; filename="{pdf_filename(invoice.number)}"'
     return response
-
-
-def _safe_filename(number: str) -> str:
-    return "".join(char if char.isalnum() or char in "-_." else "_" for char in number) or "invoice"
 
 
 @require_safe
