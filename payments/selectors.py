@@ -5,6 +5,8 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Prefetch, QuerySet
 from mollie.api.error import Error as MollieError
 
@@ -16,6 +18,8 @@ from payt.money import format_amount
 from payt.tenancy import lookup_key
 
 logger = logging.getLogger(__name__)
+
+METHODS_CACHE_SECONDS = 600
 
 
 @dataclass(frozen=True)
@@ -68,12 +72,19 @@ def payment_methods(amount: Decimal, currency: str, locale: str) -> list[Payment
     """Return the methods the organisation enabled in Mollie for this amount, through the client's methods call.
 
     An unreachable Mollie returns an empty list, so the portal offers the
-    choice on Mollie's checkout page instead of failing.
+    choice on Mollie's checkout page instead of failing. A successful answer
+    is cached for ``METHODS_CACHE_SECONDS``, so a page view rarely waits for Mollie.
     """
     params = {"amount[value]": format_amount(amount), "amount[currency]": currency, "locale": locale}
+    cache_key = "mollie-methods:" + ":".join([settings.MOLLIE_API_ENDPOINT, *params.values()])
+    cached = cache.get(cache_key)
+    if cached is not None:
+        return cached
     try:
         methods = mollie_client().methods.list(**params)
     except MollieError as error:
         logger.warning("Listing Mollie payment methods failed: %s", error)
         return []
-    return [PaymentMethodChoice(id=method.id, description=method.description) for method in methods]
+    choices = [PaymentMethodChoice(id=method.id, description=method.description) for method in methods]
+    cache.set(cache_key, choices, METHODS_CACHE_SECONDS)
+    return choices

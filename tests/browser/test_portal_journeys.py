@@ -12,7 +12,6 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 from playwright.sync_api import Page, expect
 
 from debtors.services import debtor_create
@@ -66,11 +65,6 @@ def axe_violations(page: Page) -> list[dict]:
 def assert_accessible(page: Page) -> None:
     violations = axe_violations(page)
     assert violations == [], f"axe-core found on {page.url}: {violations}"
-
-
-@pytest.fixture(autouse=True)
-def clear_rate_limit():
-    cache.clear()
 
 
 def debtor_with_invoices(organization, name: str, language: str, invoices: list[tuple[str, str]]):

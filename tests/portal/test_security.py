@@ -4,7 +4,6 @@ import io
 import uuid
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from PIL import Image
 
@@ -17,13 +16,6 @@ from portal.services import portal_letter_code, portal_link_rotate
 from portal.tokens import CODE_ALPHABET, format_code
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def clear_rate_limit():
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def png_bytes() -> bytes:
