@@ -16,7 +16,7 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from debtors.models import Debtor, TimelineKind
@@ -77,6 +77,8 @@ def dispute_open(
     """
     text = _checked_text(text, field="text", required=category == DisputeCategory.OTHER)
     invoice = _receivable_invoice_of(debtor, invoice)
+    # The lock makes a second submission wait and then find the first dispute open.
+    invoice = Invoice.objects.select_for_update().select_related("debtor").get(pk=invoice.pk)
     if category not in DisputeCategory.values:
         raise DomainError(gettext("Choose one of the listed reasons."), code="invalid_choice", field="category")
     if Dispute.objects.filter(invoice=invoice, status=DisputeStatus.OPEN).exists():
@@ -109,7 +111,9 @@ def dispute_open(
             sha256=attachment.sha256,
             content=attachment.content,
         )
-    label = DisputeCategory(category).label
+    # Stored summaries are English; the dashboard translates what it can at display time.
+    with translation.override("en"):
+        label = str(DisputeCategory(category).label)
     invoice_mark_disputed(
         invoice=invoice, reason=f"{label} ({invoice.currency} {format_amount(amount)}) {text}".strip()
     )
@@ -164,7 +168,9 @@ def dispute_resolve(*, dispute: Dispute, outcome: str, answer: str, user) -> Dis
     if dispute.hold is not None:
         hold_release(hold=dispute.hold, note=answer[:300], user=user)
     if not Dispute.objects.filter(invoice=invoice, status=DisputeStatus.OPEN).exists():
-        invoice_dispute_clear(invoice=invoice, note=str(DisputeOutcome(outcome).label))
+        with translation.override("en"):
+            note = str(DisputeOutcome(outcome).label)
+        invoice_dispute_clear(invoice=invoice, note=note)
     _record_answer(dispute.debtor, invoice, answer, user, "dispute", dispute.pk)
     debtor_email_queue(
         debtor=dispute.debtor,
@@ -187,6 +193,9 @@ def promise_make(*, debtor: Debtor, invoices: list[Invoice], promised_date: dt.d
     invoices = [_receivable_invoice_of(debtor, invoice) for invoice in invoices]
     if not invoices:
         raise DomainError(gettext("Choose at least one invoice."), code="required", field="invoices")
+    # Locked, so that two promises sent at once cannot both pass the check for an earlier one.
+    locked = Invoice.objects.select_for_update().filter(pk__in=[invoice.pk for invoice in invoices])
+    invoices = list(locked.order_by("due_date", "number"))
     currencies = {invoice.currency for invoice in invoices}
     if len(currencies) > 1:
         raise DomainError(
