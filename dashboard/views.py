@@ -31,7 +31,7 @@ from dashboard.forms import (
     UserAddForm,
 )
 from dashboard.response_views import inbox_context
-from dashboard.responses import debtor_disputes
+from dashboard.responses import debtor_disputes, disputes_waiting
 from dashboard.services import (
     organization_create_for_user,
     organization_settings_update,
@@ -76,6 +76,7 @@ def home(request):
         "dso_period_days": selectors.DSO_PERIOD_DAYS,
         "top_overdue": selectors.top_overdue_debtors(organization, today),
         "open_questions": selectors.open_question_count(organization),
+        "open_disputes": disputes_waiting(organization).count(),
     }
     return render(request, "dashboard/home.html", context)
 

@@ -22,8 +22,8 @@ from portal.models import (
     OutgoingEmail,
     PaymentPromise,
 )
-from portal.outbox import email_send
-from portal.responses import PROMISE_GRACE_DAYS, dispute_resolve, phone_normalize, promise_answer
+from portal.outbox import email_send, emails_requeue_stale
+from portal.responses import PROMISE_GRACE_DAYS, copy_request, dispute_resolve, phone_normalize, promise_answer
 from portal.tasks import send_outgoing_email
 from tests.conftest import PASSWORD
 
@@ -264,13 +264,11 @@ def test_copy_requests_limited_per_day(client, alfa_debtor):
     assert len(emails(alfa_debtor, EmailKind.INVOICE_COPY)) == 3
 
 
-def test_outbox_retries_then_fails(alfa_debtor, monkeypatch, settings):
+def test_outbox_retries_then_fails(alfa_debtor, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", 9
     invoice = alfa_debtor.invoice("INV-K-3", "99.00")
     with tenant_context(alfa_debtor.organization):
-        from portal.responses import copy_request
-
         email = copy_request(debtor=alfa_debtor.debtor, invoice=invoice)
         with pytest.raises(OSError):
             email_send(email_id=email.pk)
@@ -290,3 +288,16 @@ def test_portal_activity_listed_in_inbox(client, alfa_debtor, bob):
 
     assert "Recent portal activity" in inbox
     assert "changed@debtor.example" in inbox
+
+
+def test_stale_email_requeued_until_sent(alfa_debtor):
+    invoice = alfa_debtor.invoice("INV-K-4", "99.00")
+    with tenant_context(alfa_debtor.organization):
+        email = copy_request(debtor=alfa_debtor.debtor, invoice=invoice)
+        OutgoingEmail.objects.filter(pk=email.pk).update(created_at=email.created_at - dt.timedelta(minutes=10))
+        waiting = emails_requeue_stale(alfa_debtor.organization)
+        email_send(email_id=email.pk)
+        after_send = emails_requeue_stale(alfa_debtor.organization)
+
+    assert waiting == [email.pk]
+    assert after_send == []
