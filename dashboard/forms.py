@@ -20,6 +20,7 @@ from payt.models import (
     Role,
     validate_time_zone,
 )
+from portal.models import DisputeOutcome
 
 
 class DateInput(forms.DateInput):
@@ -204,3 +205,20 @@ class OrganizationCreateForm(forms.Form):
                 _("An organisation with this short name already exists; choose another.")
             )
         return slug
+
+
+class DisputeResolveForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[
+            (DisputeOutcome.ACCEPTED, _("Accept: the invoice will be corrected")),
+            (DisputeOutcome.REJECTED, _("Reject: the invoice stands")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    answer = forms.CharField(
+        label=_("Answer"),
+        max_length=ANSWER_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("The debtor receives the answer by e-mail and sees it on their portal page."),
+    )

@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from dashboard import bank_views, dunning_views, plan_views, run_views, views
+from dashboard import bank_views, dunning_views, plan_views, response_views, run_views, views
 
 app_name = "dashboard"
 
@@ -28,6 +28,24 @@ urlpatterns = [
     path("bank/entries/<uuid:entry_id>/confirm/", bank_views.bank_entry_confirm_view, name="bank_entry_confirm"),
     path("bank/entries/<uuid:entry_id>/reverse/", bank_views.bank_entry_reverse_view, name="bank_entry_reverse"),
     path("bank/entries/<uuid:entry_id>/dismiss/", bank_views.bank_entry_dismiss_view, name="bank_entry_dismiss"),
+    path("disputes/<uuid:dispute_id>/resolve/", response_views.dispute_resolve_view, name="dispute_resolve"),
+    path(
+        "disputes/<uuid:dispute_id>/attachments/<uuid:attachment_id>/",
+        response_views.dispute_attachment,
+        name="dispute_attachment",
+    ),
+    path("promises/<uuid:promise_id>/answer/", response_views.promise_answer_view, name="promise_answer"),
+    path("chargebacks/", response_views.chargeback_list, name="chargebacks"),
+    path(
+        "debtors/<uuid:debtor_id>/portal-link/rotate/",
+        response_views.portal_link_rotate_view,
+        name="portal_link_rotate",
+    ),
+    path(
+        "debtors/<uuid:debtor_id>/portal-link/expire/",
+        response_views.portal_link_expire_view,
+        name="portal_link_expire",
+    ),
     path("organization/switch/", views.organization_switch, name="organization_switch"),
     path("organizations/new/", views.organization_create, name="organization_create"),
     path("settings/", views.organization_settings, name="settings"),

@@ -30,6 +30,8 @@ from dashboard.forms import (
     OrganizationSwitchForm,
     UserAddForm,
 )
+from dashboard.response_views import inbox_context
+from dashboard.responses import debtor_disputes, disputes_waiting
 from dashboard.services import (
     organization_create_for_user,
     organization_settings_update,
@@ -38,10 +40,13 @@ from dashboard.services import (
 from debtors.models import Debtor
 from invoices.models import Invoice
 from invoices.selectors import invoice_status
+from payments.selectors import charged_back_invoice_ids
 from payt.dates import local_today
 from payt.middleware import SESSION_LANGUAGE_KEY, SESSION_ORGANIZATION_KEY
 from payt.services import user_create_in_organization
 from portal.models import Question
+from portal.selectors import display_status
+from portal.services import portal_letter_code, portal_url_for_debtor
 
 PAGE_SIZE = 50
 
@@ -71,6 +76,7 @@ def home(request):
         "dso_period_days": selectors.DSO_PERIOD_DAYS,
         "top_overdue": selectors.top_overdue_debtors(organization, today),
         "open_questions": selectors.open_question_count(organization),
+        "open_disputes": disputes_waiting(organization).count(),
     }
     return render(request, "dashboard/home.html", context)
 
@@ -103,7 +109,7 @@ def invoice_detail(request, invoice_id):
     allocations = invoice.allocations.select_related("payment", "credit_document").order_by("created_at")
     context = {
         "invoice": invoice,
-        "status": invoice_status(invoice, today),
+        "status": display_status(invoice, today, charged_back_invoice_ids([invoice.pk])),
         "allocations": allocations,
         "questions": invoice.questions.order_by("-created_at"),
     }
@@ -133,11 +139,15 @@ def debtor_detail(request, debtor_id):
     organization = request.organization
     today = local_today(organization)
     debtor = get_object_or_404(Debtor.objects.for_organization(organization), pk=debtor_id)
-    open_invoices = selectors.debtor_open_invoices(organization, debtor)
+    open_invoices = list(selectors.debtor_open_invoices(organization, debtor))
+    charged_back = charged_back_invoice_ids(invoice.pk for invoice in open_invoices)
     context = {
         "debtor": debtor,
         "amounts": selectors.open_amounts_by_debtor(organization, [debtor.pk], today).get(debtor.pk, []),
-        "open_rows": [(invoice, invoice_status(invoice, today)) for invoice in open_invoices],
+        "open_rows": [(invoice, display_status(invoice, today, charged_back)) for invoice in open_invoices],
+        "portal_url": portal_url_for_debtor(debtor),
+        "portal_code": portal_letter_code(debtor),
+        "disputes": debtor_disputes(organization, debtor),
         "timeline": selectors.debtor_timeline(organization, debtor),
         "timeline_limit": selectors.TIMELINE_LIMIT,
         "today": today,
@@ -151,13 +161,8 @@ def _answer_form(question: Question, data=None) -> AnswerForm:
 
 @dashboard_view
 def question_list(request):
-    organization = request.organization
-    waiting = list(selectors.questions_waiting(organization))
-    context = {
-        "waiting": [(question, _answer_form(question)) for question in waiting],
-        "answered": selectors.questions_answered(organization),
-    }
-    return render(request, "dashboard/question_list.html", context)
+    """The responses inbox: questions, disputes and promises from the portal, and recent portal activity."""
+    return render(request, "dashboard/question_list.html", inbox_context(request.organization))
 
 
 def _get_question(request, question_id) -> Question:

@@ -127,3 +127,30 @@ def debtor_iban_remember(*, debtor: Debtor, iban: str) -> bool:
     if debtors.filter(iban=iban).exclude(pk=debtor.pk).exists():
         return False
     return debtors.filter(pk=debtor.pk, iban="").update(iban=iban) == 1
+
+
+@transaction.atomic
+def debtor_contact_change(*, debtor: Debtor, email: str, phone: str) -> dict:
+    """Store contact details a debtor gave in the portal, already checked; return ``{field: (old, new)}``.
+
+    A new e-mail address clears the doubt a bounce left on the old one.
+    """
+    locked = Debtor.objects.select_for_update().get(pk=debtor.pk)
+    changes = {
+        name: (getattr(locked, name), value)
+        for name, value in (("email", email), ("phone", phone))
+        if getattr(locked, name) != value
+    }
+    if not changes:
+        return {}
+
+    for name, (_old, new) in changes.items():
+        setattr(locked, name, new)
+    if "email" in changes:
+        locked.email_doubtful = False
+    locked.full_clean(exclude=["organization"])
+    locked.save(update_fields=[*changes, "email_doubtful"])
+    for name, (_old, new) in changes.items():
+        setattr(debtor, name, new)
+    debtor.email_doubtful = locked.email_doubtful
+    return changes

@@ -81,6 +81,38 @@ def _describe_delivery(data: dict) -> str | None:
     return None
 
 
+def _describe_note(event: TimelineEvent, money: str | None) -> str | None:
+    """Describe the notes that invoice and portal services write, each marked by ``data["event"]``."""
+    data = event.data
+    kind = data.get("event")
+    if kind == "disputed" and "text" in data:
+        return _("Invoice %(number)s disputed: %(text)s") % {"number": data.get("number", ""), "text": data["text"]}
+    if kind == "dispute_resolved":
+        return _("Dispute on invoice %(number)s resolved: %(text)s") % {
+            "number": data.get("number", ""),
+            "text": data.get("text", ""),
+        }
+    if kind == "cancelled":
+        return _("Invoice %(number)s cancelled: %(text)s") % {
+            "number": data.get("number", ""),
+            "text": data.get("text", ""),
+        }
+    if kind == "promise_to_pay" and money is not None:
+        return _("Promise to pay %(amount)s on %(date)s") % {"amount": money, "date": data.get("date", "")}
+    if kind == "contact_changed":
+        return _describe_contact_change(data)
+    if kind == "contact_updated":
+        changes = data.get("changes", {})
+        values = ", ".join(change.get("new") or "-" for change in changes.values())
+        return _("Contact details changed in the portal: %(values)s") % {"values": values}
+    if kind == "copy_requested":
+        return _("Copy of %(number)s e-mailed to %(email)s") % {
+            "number": data.get("number", ""),
+            "email": data.get("email", ""),
+        }
+    return None
+
+
 def _describe_contact_change(data: dict) -> str:
     labels = {"email": _("e-mail"), "phone": _("phone")}
     changes = [
@@ -106,10 +138,8 @@ def describe_event(event: TimelineEvent) -> str:
         text = _describe_message(event)
     elif event.kind == TimelineKind.QUESTION and "text" in data:
         text = _("Question from the portal: %(text)s") % {"text": _excerpt(data["text"])}
-    elif event.kind == TimelineKind.NOTE and data.get("event") == "disputed" and "text" in data:
-        text = _("Invoice %(number)s disputed: %(text)s") % {"number": data.get("number", ""), "text": data["text"]}
-    elif event.kind == TimelineKind.NOTE and data.get("event") == "contact_changed":
-        text = _describe_contact_change(data)
+    elif event.kind == TimelineKind.NOTE:
+        text = _describe_note(event, money)
     elif event.kind == TimelineKind.ANSWER and "text" in data:
         text = _("Answer: %(text)s") % {"text": _excerpt(data["text"])}
     return text or event.summary

@@ -190,36 +190,54 @@ def held_debtors_and_invoices(organization, on_date: dt.date) -> tuple[dict, dic
     return debtor_holds, invoice_holds
 
 
+COST_KINDS = ("collection_costs", "fixed_fee")
+
+
 @dataclass(frozen=True)
 class AmountDue:
-    """What a debtor must pay on one invoice today: the open principal plus open costs and interest."""
+    """What a debtor owes on one invoice: the open principal plus open costs and interest, in its currency."""
 
     principal: Decimal
-    costs: Decimal
-    interest: Decimal
+    costs: Decimal = ZERO
+    interest: Decimal = ZERO
 
     @property
     def total(self) -> Decimal:
         return self.principal + self.costs + self.interest
 
+    @property
+    def has_charges(self) -> bool:
+        return self.costs > 0 or self.interest > 0
+
+
+def amounts_due(invoices, on_date: dt.date | None = None) -> dict:
+    """Return ``{invoice id: AmountDue}``, reading the invoices' open charges in one query.
+
+    Waived charges do not count, nor charges dated after ``on_date`` when it
+    is given. Every amount the portal shows or asks Mollie for comes from here.
+    """
+    from dunning.models import Charge
+
+    invoices = list(invoices)
+    charges: dict = defaultdict(lambda: {"costs": ZERO, "interest": ZERO})
+    rows = Charge.objects.filter(
+        invoice_id__in=[invoice.pk for invoice in invoices], waived_at__isnull=True, open_amount__gt=0
+    )
+    if on_date is not None:
+        rows = rows.filter(charged_on__lte=on_date)
+    for row in rows.values("invoice_id", "kind").annotate(total=Sum("open_amount")):
+        part = "costs" if row["kind"] in COST_KINDS else "interest"
+        charges[row["invoice_id"]][part] += row["total"]
+    return {invoice.pk: AmountDue(principal=_principal(invoice), **charges[invoice.pk]) for invoice in invoices}
+
+
+def _principal(invoice: Invoice) -> Decimal:
+    return ZERO if invoice.is_credit else max(invoice.open_amount, ZERO)
+
 
 def amount_due(invoice: Invoice, on_date: dt.date | None = None) -> AmountDue:
-    """Return the open principal of ``invoice`` and its open charges, by kind.
-
-    ``on_date`` is accepted for when interest accrues daily; today interest
-    counts only once it is charged.
-    """
-    from dunning.models import Charge, ChargeKind
-
-    open_charges = (
-        Charge.objects.filter(invoice=invoice, waived_at__isnull=True, open_amount__gt=0)
-        .values("kind")
-        .annotate(total=Sum("open_amount"))
-    )
-    by_kind = {row["kind"]: row["total"] for row in open_charges}
-    interest = by_kind.pop(ChargeKind.INTEREST, ZERO)
-    principal = max(invoice.open_amount, ZERO) if not invoice.is_credit else ZERO
-    return AmountDue(principal=principal, costs=sum(by_kind.values(), ZERO), interest=interest)
+    """Return what the debtor owes on ``invoice`` (on ``on_date`` when given)."""
+    return amounts_due([invoice], on_date)[invoice.pk]
 
 
 def interest_to_date(invoice: Invoice, on_date: dt.date, *, shown: bool) -> Decimal:

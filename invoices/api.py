@@ -8,6 +8,7 @@ from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -24,6 +25,7 @@ from invoices.imports import (
 from invoices.lines import QUANTITY_PLACES, UNIT_PRICE_PLACES, LineInput, invoice_totals
 from invoices.models import Allocation, DocumentKind, Invoice, InvoiceLine, InvoiceStatus, Payment
 from invoices.selectors import invoice_status
+from invoices.services import invoice_cancel
 from payt.api_auth import TenantApiViewMixin
 from payt.api_base import ApiViewMixin, ErrorSerializer, TextXmlBodyParser, XmlBodyParser
 from payt.dates import days_past_due, local_today
@@ -128,6 +130,12 @@ class InvoiceSerializer(serializers.Serializer):
     source_format = serializers.CharField()
     portal_url = serializers.SerializerMethodField()
     lines = InvoiceLineSerializer(many=True, help_text="The invoice lines in document order; [] when none were sent.")
+    cancelled_at = serializers.DateTimeField(
+        allow_null=True, help_text="When the invoice was cancelled; a cancelled invoice can no longer be paid."
+    )
+    replaced_by = serializers.UUIDField(
+        source="replaced_by_id", allow_null=True, help_text="Id of the invoice issued in place of this one."
+    )
     created_at = serializers.DateTimeField()
 
     @extend_schema_field(serializers.ChoiceField(choices=InvoiceStatus.choices))
@@ -286,6 +294,21 @@ def _totals_from_lines(lines: list[dict], total_amount: Decimal | None, vat_amou
                 }
             )
     return {"total_amount": totals.gross, "vat_amount": totals.vat, "lines": inputs}
+class InvoiceCancelSerializer(serializers.Serializer):
+    """Fields of ``POST /api/v1/invoices/{id}/cancel/``."""
+
+    reason = serializers.CharField(max_length=300, help_text="Why the invoice is cancelled.")
+    replaced_by = serializers.UUIDField(
+        required=False, allow_null=True, default=None, help_text="Id of the invoice issued in its place."
+    )
+
+    def validate_replaced_by(self, value: uuid.UUID | None) -> Invoice | None:
+        if value is None:
+            return None
+        invoice = Invoice.objects.for_organization(self.context["organization"]).filter(pk=value).first()
+        if invoice is None:
+            raise serializers.ValidationError(f"Invoice {value} not found in this organisation.")
+        return invoice
 
 
 class AllocationSerializer(serializers.Serializer):
@@ -408,6 +431,23 @@ class InvoiceViewSet(TenantApiViewMixin, ApiViewMixin, mixins.RetrieveModelMixin
         invoice, created = invoice_import_json(organization=self.organization, **serializer.validated_data)
         data = InvoiceSerializer(invoice, context=self.get_serializer_context()).data
         return Response(data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(
+        request=InvoiceCancelSerializer,
+        responses={200: InvoiceSerializer, 400: ErrorSerializer, 404: ErrorSerializer, 409: ErrorSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def cancel(self, request, pk=None):
+        """Cancel an unpaid invoice; its portal link then points to the replacing invoice."""
+        invoice = self.get_object()
+        serializer = InvoiceCancelSerializer(data=request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        invoice = invoice_cancel(
+            invoice=invoice,
+            reason=serializer.validated_data["reason"],
+            replaced_by=serializer.validated_data["replaced_by"],
+        )
+        return Response(InvoiceSerializer(invoice, context=self.get_serializer_context()).data)
 
 
 class UblImportView(TenantApiViewMixin, ApiViewMixin, APIView):

@@ -69,6 +69,17 @@ class Invoice(TenantModel):
         max_length=16, choices=SettlementStatus.choices, default=SettlementStatus.OPEN
     )
     disputed_at = models.DateTimeField(null=True, blank=True)
+    # A cancelled invoice asks for nothing any more; ``replaced_by`` names the invoice issued in its place.
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    cancel_reason = models.CharField(_("reason for cancelling"), max_length=300, blank=True)
+    replaced_by = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="replaces",
+        verbose_name=_("replaced by"),
+    )
     source_format = models.CharField(max_length=8, choices=SourceFormat.choices, default=SourceFormat.JSON)
     source_document = models.BinaryField(null=True, blank=True, editable=False)
     source_sha256 = models.CharField(max_length=64, blank=True)

@@ -44,8 +44,10 @@ def status_condition(status: str, today: dt.date) -> Q:
 
 
 def receivable_invoices(queryset: QuerySet[Invoice]) -> QuerySet[Invoice]:
-    """Invoices that still ask for money (not credit documents, open amount above zero)."""
-    return queryset.filter(kind=DocumentKind.INVOICE, total_amount__gt=0, open_amount__gt=0)
+    """Invoices that still ask for money (not credit documents or cancelled, open amount above zero)."""
+    return queryset.filter(
+        kind=DocumentKind.INVOICE, total_amount__gt=0, open_amount__gt=0, cancelled_at__isnull=True
+    )
 
 
 def unallocated_credit(queryset: QuerySet[Invoice]) -> Decimal:

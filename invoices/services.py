@@ -264,6 +264,89 @@ def invoice_mark_disputed(*, invoice: Invoice, reason: str, disputed_at: dt.date
     )
 
 
+@transaction.atomic
+def invoice_dispute_clear(*, invoice: Invoice, note: str = "") -> bool:
+    """End an invoice's dispute so dunning may take it up again; return False if it was not disputed."""
+    cleared = Invoice.objects.filter(pk=invoice.pk, disputed_at__isnull=False).update(disputed_at=None)
+    if not cleared:
+        return False
+    invoice.disputed_at = None
+    timeline_record(
+        debtor=invoice.debtor,
+        invoice=invoice,
+        kind=TimelineKind.NOTE,
+        summary=f"Dispute on invoice {invoice.number} resolved: {note}",
+        data={"number": invoice.number, "event": "dispute_resolved", "text": note},
+    )
+    return True
+
+
+@transaction.atomic
+def invoice_cancel(*, invoice: Invoice, reason: str, replaced_by: Invoice | None = None) -> Invoice:
+    """Cancel an unpaid invoice, optionally naming the invoice that replaces it.
+
+    A cancelled invoice is no longer receivable: dunning and the portal
+    leave it alone and it can never be paid. An invoice with payments or
+    credit allocated to it is rejected, because its money must be settled
+    with a credit note. Cancelling a cancelled invoice returns it unchanged.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise DomainError("The reason is empty; say why the invoice is cancelled.", code="required", field="reason")
+    locked = Invoice.objects.select_for_update().select_related("debtor").get(pk=invoice.pk)
+    if locked.cancelled_at is not None:
+        return locked
+    _check_cancellable(locked, replaced_by)
+
+    locked.cancelled_at = timezone.now()
+    locked.cancel_reason = reason[:300]
+    locked.replaced_by = replaced_by
+    locked.save(update_fields=["cancelled_at", "cancel_reason", "replaced_by"])
+    timeline_record(
+        debtor=locked.debtor,
+        invoice=locked,
+        kind=TimelineKind.NOTE,
+        summary=f"Invoice {locked.number} cancelled: {reason}",
+        data={
+            "number": locked.number,
+            "event": "cancelled",
+            "text": reason,
+            "replaced_by": replaced_by.number if replaced_by else "",
+        },
+        occurred_at=locked.cancelled_at,
+    )
+    return locked
+
+
+def _check_cancellable(invoice: Invoice, replaced_by: Invoice | None) -> None:
+    if invoice.kind != DocumentKind.INVOICE:
+        raise DomainError(
+            f"{invoice.number} is a credit note; only invoices can be cancelled.", code="not_cancellable"
+        )
+    if invoice.open_amount != invoice.total_amount:
+        raise DomainError(
+            f"Invoice {invoice.number} has {format_amount(invoice.total_amount - invoice.open_amount)} "
+            "paid or credited; settle it with a credit note instead of cancelling it.",
+            code="not_cancellable",
+            status_code=status.HTTP_409_CONFLICT,
+        )
+    if replaced_by is None:
+        return
+    if (
+        replaced_by.pk == invoice.pk
+        or replaced_by.organization_id != invoice.organization_id
+        or replaced_by.debtor_id != invoice.debtor_id
+        or replaced_by.kind != DocumentKind.INVOICE
+        or replaced_by.cancelled_at is not None
+    ):
+        raise DomainError(
+            f"Invoice {replaced_by.number} cannot replace {invoice.number}; name another open invoice "
+            "of the same debtor.",
+            code="invalid_replacement",
+            field="replaced_by",
+        )
+
+
 def invoice_refresh_balance(invoice: Invoice) -> None:
     """Recompute the open amount and settlement status from allocations and save them."""
     if invoice.is_credit:

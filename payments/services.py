@@ -26,6 +26,7 @@ from rest_framework import status as http_status
 
 from debtors.models import Debtor, TimelineKind
 from debtors.services import timeline_record
+from dunning.selectors import amounts_due
 from invoices.models import DocumentKind, Invoice, PaymentSource
 from invoices.services import payment_register, payment_reverse
 from payments import notifications
@@ -37,6 +38,7 @@ from payt.api_errors import DomainError
 from payt.dates import local_today
 from payt.money import format_amount, to_money
 from payt.tenancy import tenant_context
+from portal.outbox import controller_notify
 from portal.services import portal_payment_return_url
 
 logger = logging.getLogger(__name__)
@@ -62,11 +64,13 @@ FINISHED_STATUSES = frozenset(
 
 
 def mollie_payment_start(
-    *, debtor: Debtor, invoices: list[Invoice], language: str | None = None
+    *, debtor: Debtor, invoices: list[Invoice], language: str | None = None, method: str | None = None
 ) -> MolliePayment:
     """Create a Mollie payment for the open amounts of ``invoices``, with its checkout URL.
 
-    The amount is recomputed here from the invoices' open amounts. Our rows
+    The amount is recomputed here from what is due on each invoice today
+    (``dunning.selectors.amounts_due``), never taken from the request. ``method`` sends
+    the debtor straight to that Mollie payment method. Our rows
     are committed before Mollie is called, so that no invoice stays locked
     during the HTTP call. The call carries our row's id as idempotency key,
     so a retried call cannot create a second payment. When Mollie fails or
@@ -86,6 +90,8 @@ def mollie_payment_start(
 
     mollie_payment, numbers = _mollie_payment_create(debtor=debtor, invoices=invoices)
     request = _payment_request(mollie_payment, numbers, debtor, language)
+    if method:
+        request["method"] = method
     try:
         remote = mollie_client().payments.create(request, idempotency_key=str(mollie_payment.pk))
     except MollieError as error:
@@ -114,7 +120,8 @@ def mollie_payment_start(
 def _reusable_open_payment(*, debtor: Debtor, invoices: list[Invoice]) -> MolliePayment | None:
     """Return a recent open payment for exactly these invoices and their current open amounts."""
     since = timezone.now() - OPEN_PAYMENT_REUSE_WINDOW
-    expected_lines = {invoice.pk: invoice.open_amount for invoice in invoices}
+    due = amounts_due(invoices, local_today(debtor.organization))
+    expected_lines = {invoice.pk: due[invoice.pk].total for invoice in invoices}
     candidates = (
         MolliePayment.objects.filter(
             debtor=debtor, status=MolliePaymentStatus.OPEN, mollie_id__isnull=False, created_at__gte=since
@@ -160,7 +167,8 @@ def _mollie_payment_create(
         )
     _check_payable(locked)
 
-    amount = to_money(sum((invoice.open_amount for invoice in locked), Decimal("0")))
+    due = amounts_due(locked, local_today(debtor.organization))
+    amount = to_money(sum((due[invoice.pk].total for invoice in locked), Decimal("0")))
     mollie_payment = MolliePayment.objects.create(
         organization_id=debtor.organization_id,
         debtor=debtor,
@@ -173,7 +181,7 @@ def _mollie_payment_create(
             organization_id=debtor.organization_id,
             mollie_payment=mollie_payment,
             invoice=invoice,
-            amount=invoice.open_amount,
+            amount=due[invoice.pk].total,
         )
         for invoice in locked
     )
@@ -182,6 +190,12 @@ def _mollie_payment_create(
 
 def _check_payable(invoices: list[Invoice]) -> None:
     for invoice in invoices:
+        if invoice.cancelled_at is not None:
+            raise DomainError(
+                gettext("Invoice %(number)s was cancelled and cannot be paid.") % {"number": invoice.number},
+                code="cancelled",
+                field="invoices",
+            )
         if (
             invoice.kind != DocumentKind.INVOICE
             or invoice.total_amount <= 0
@@ -419,6 +433,11 @@ def _apply_chargebacks(mollie_payment: MolliePayment, remote: RemotePayment) -> 
         f"Chargeback: {money} of Mollie payment {remote.id}. The invoices are open again.",
         newly_charged_back,
         released=released,
+    )
+    controller_notify(
+        organization=mollie_payment.organization,
+        template="payments/emails/controller_chargeback",
+        context={"mollie_payment": mollie_payment, "debtor": mollie_payment.debtor, "amount": money},
     )
     return newly_charged_back
 

@@ -154,6 +154,7 @@ CELERY_TASK_ROUTES = {
     "payments.tasks.*": {"queue": "webhooks"},
     "payments.plan_tasks.*": {"queue": "dunning"},
     "payments.plan_tasks.send_plan_notice": {"queue": "mail"},
+    "portal.tasks.*": {"queue": "mail"},
 }
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
@@ -172,6 +173,11 @@ CELERY_BEAT_SCHEDULE = {
         # Hourly like the dunning run: reminders for missed instalments, broken plans.
         "task": "payments.plan_tasks.run_payment_plans_for_all_organizations",
         "schedule": 3600.0,
+    },
+    "portal-requeue-stale-emails": {
+        # Sends portal e-mails whose task was lost or whose worker died.
+        "task": "portal.tasks.requeue_stale_emails",
+        "schedule": 300.0,
     },
 }
 DUNNING_SEND_CLAIM_TIMEOUT_MINUTES = env_int("DUNNING_SEND_CLAIM_TIMEOUT_MINUTES", 15)

@@ -29,6 +29,7 @@ ORGANIZATION_SETTING = "app.organization_id"
 LOOKUP_SETTINGS = {
     "api_key_hash": "app.api_key_hash",
     "portal_token_hash": "app.portal_token_hash",
+    "portal_code_hash": "app.portal_code_hash",
     "mollie_payment_id": "app.mollie_payment_id",
     "user_id": "app.user_id",
 }

@@ -1,4 +1,4 @@
-"""Writes of the debtor portal: links and questions."""
+"""Writes of the debtor portal: links, their short codes, and questions."""
 
 import uuid
 from urllib.parse import urlencode
@@ -14,8 +14,10 @@ from debtors.models import Debtor, TimelineKind
 from debtors.services import timeline_record
 from invoices.models import Invoice
 from payt.api_errors import DomainError
+from payt.services import audit_record
 from portal.models import PortalLink, Question
-from portal.tokens import derive_token, hash_token, new_nonce
+from portal.outbox import controller_notify
+from portal.tokens import derive_code, derive_token, format_code, hash_code, hash_token, new_nonce
 
 QUESTION_MAX_LENGTH = 4000
 TIMELINE_QUESTION_EXCERPT = 200
@@ -42,6 +44,7 @@ def _new_link(organization_id, debtor_id) -> PortalLink:
         debtor_id=debtor_id,
         nonce=nonce,
         token_hash=hash_token(derive_token(link_id, nonce)),
+        code_hash=hash_code(derive_code(link_id, nonce)),
     )
 
 
@@ -80,6 +83,58 @@ def portal_url_for_invoice(invoice) -> str:
     return f"{portal_url_for_debtor(invoice.debtor)}?invoice={invoice.pk}"
 
 
+def portal_letter_code(debtor: Debtor) -> str:
+    """Return the short code of the debtor's active link, grouped for printing (ABCD-EFGH-JK).
+
+    A link made before short codes existed gets its code hash stored here.
+    """
+    link, _ = portal_link_ensure(debtor=debtor)
+    code = derive_code(link.pk, link.nonce)
+    if not link.code_hash:
+        link.code_hash = hash_code(code)
+        PortalLink.objects.filter(pk=link.pk, code_hash="").update(code_hash=link.code_hash)
+    return format_code(code)
+
+
+@transaction.atomic
+def portal_link_expire(*, debtor: Debtor, user) -> int:
+    """End every active link of the debtor now and return how many ended.
+
+    Old links then get the neutral not-found page. The next invoice or
+    reminder carries a new link, made when it is rendered.
+    """
+    now = timezone.now()
+    ended = (
+        PortalLink.objects.filter(debtor=debtor, revoked_at__isnull=True)
+        .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now))
+        .update(revoked_at=now)
+    )
+    audit_record(
+        organization=debtor.organization,
+        actor=user,
+        action="portal_link.expired",
+        target=str(debtor.pk),
+        data={"links_ended": ended},
+    )
+    return ended
+
+
+@transaction.atomic
+def portal_link_rotate(*, debtor: Debtor, user) -> tuple[PortalLink, str]:
+    """End the debtor's active links and make a new one; return it with its token."""
+    portal_link_expire(debtor=debtor, user=user)
+    link = _new_link(debtor.organization_id, debtor.pk)
+    link.save(force_insert=True)
+    audit_record(
+        organization=debtor.organization,
+        actor=user,
+        action="portal_link.rotated",
+        target=str(debtor.pk),
+        data={"link_id": str(link.pk)},
+    )
+    return link, derive_token(link.pk, link.nonce)
+
+
 def portal_payment_return_url(
     *, debtor: Debtor, mollie_payment_id: uuid.UUID, language: str | None = None
 ) -> str:
@@ -115,6 +170,11 @@ def question_ask(*, debtor: Debtor, text: str, invoice: Invoice | None = None) -
 
     question = Question.objects.create(
         organization_id=debtor.organization_id, debtor=debtor, invoice=invoice, text=text
+    )
+    controller_notify(
+        organization=debtor.organization,
+        template="portal/email/controller_question",
+        context={"debtor": debtor, "question": question},
     )
     subject = f" about {invoice.number}" if invoice is not None else ""
     timeline_record(

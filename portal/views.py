@@ -1,15 +1,12 @@
-"""Pages of the debtor portal, reached through a token link without an account.
+"""Pages of the debtor portal, reached through a token link or a short code, without an account.
 
-Every page runs through ``portal_view``. It finds the link behind the token
-and enters the link's tenant context and the debtor's language. An unknown,
-revoked or expired token gets the same neutral 404 page as a wrong invoice
-or payment id.
+Token pages run through ``portal.visit.portal_view``; see there for the
+neutral 404 and the rate limit. Responses (disputes, promises, contact
+details, copies) live in ``portal.respond_views``.
 """
 
-import functools
 import logging
 import uuid
-from dataclasses import dataclass
 
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
@@ -18,91 +15,27 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from debtors.models import Debtor
 from invoices.pdf import render_invoice_pdf
 from payments.models import MolliePaymentStatus
-from payments.selectors import mollie_payment_of_debtor
+from payments.mollie_client import mollie_locale
+from payments.selectors import mollie_payment_of_debtor, payment_methods
 from payments.services import FINISHED_STATUSES, mollie_payment_start, mollie_payment_sync
 from payt.api_errors import DomainError
 from payt.dates import local_today
-from payt.models import DEBTOR_LANGUAGE_CHOICES, Organization
-from payt.tenancy import tenant_context
-from portal import selectors
-from portal.forms import PayForm, QuestionForm
-from portal.models import PortalLink
+from payt.models import DEBTOR_LANGUAGE_CHOICES
+from portal import ratelimit, selectors
+from portal.forms import CodeForm, PayAllForm, PayForm, QuestionForm
+from portal.outbox import pdf_filename
 from portal.services import QUESTION_MAX_LENGTH, question_ask
+from portal.tokens import derive_token, normalize_code
+from portal.visit import PortalVisit, page_language, portal_view, too_many_attempts
 
 logger = logging.getLogger(__name__)
 
-PORTAL_LANGUAGES = tuple(code for code, _name in DEBTOR_LANGUAGE_CHOICES)
 # Seconds between reloads of the return page while Mollie has not decided.
 RETURN_PAGE_REFRESH_SECONDS = 3
-
-
-@dataclass(frozen=True)
-class PortalVisit:
-    """A portal visit: the link's debtor and organisation, and the page language."""
-
-    token: str
-    link: PortalLink
-    organization: Organization
-    debtor: Debtor
-    language: str
-    language_chosen: bool
-
-    @property
-    def lang_query(self) -> str:
-        """Query string that keeps a language picked with ``?lang=`` on the next page."""
-        return f"?lang={self.language}" if self.language_chosen else ""
-
-    @property
-    def home_url(self) -> str:
-        return reverse("portal:home", kwargs={"token": self.token}) + self.lang_query
-
-
-def portal_view(view):
-    """Resolve the token, then run ``view(request, visit, ...)`` as the link's tenant.
-
-    The view runs in the debtor's language, or in the one picked with ``?lang=``.
-    """
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, token: str, **kwargs) -> HttpResponse:
-        link = selectors.portal_link_for_token(token)
-        if link is None:
-            return not_found(request)
-
-        with tenant_context(link.organization):
-            debtor = Debtor.objects.get(pk=link.debtor_id)
-            language, chosen = _page_language(request, debtor)
-            visit = PortalVisit(token, link, link.organization, debtor, language, chosen)
-            try:
-                with translation.override(language):
-                    response = view(request, visit, **kwargs)
-            except Http404:
-                return not_found(request)
-
-        response["Content-Language"] = language
-        patch_cache_control(response, private=True, no_store=True)
-        return response
-
-    return wrapper
-
-
-def _page_language(request: HttpRequest, debtor: Debtor) -> tuple[str, bool]:
-    requested = request.GET.get("lang", "")
-    if requested in PORTAL_LANGUAGES:
-        return requested, True
-    return (debtor.language if debtor.language in PORTAL_LANGUAGES else "en"), False
-
-
-def not_found(request: HttpRequest) -> HttpResponse:
-    """Return the neutral 404 page; it names no organisation, debtor or reason."""
-    response = render(request, "portal/not_found.html", status=404)
-    patch_cache_control(response, private=True, no_store=True)
-    return response
 
 
 @require_safe
@@ -118,11 +51,28 @@ def pay(request: HttpRequest, visit: PortalVisit) -> HttpResponse:
     form = PayForm(request.POST, debtor=visit.debtor)
     if not form.is_valid():
         return _render_home(request, visit, pay_form=form, status=400)
+    return _start_payment(request, visit, list(form.cleaned_data["invoices"]), form)
 
+
+@require_POST
+@portal_view
+def pay_all(request: HttpRequest, visit: PortalVisit) -> HttpResponse:
+    """Pay the whole open balance in one currency: every payable invoice, as the server counts them."""
+    form = PayAllForm(request.POST)
+    if not form.is_valid():
+        return _render_home(request, visit, pay_form=form, status=400)
+    invoices = list(selectors.payable_invoices(visit.debtor).filter(currency=form.cleaned_data["currency"]))
+    if not invoices:
+        form.add_error(None, gettext("You have no invoices to pay."))
+        return _render_home(request, visit, pay_form=form, status=400)
+    return _start_payment(request, visit, invoices, form)
+
+
+def _start_payment(request: HttpRequest, visit: PortalVisit, invoices: list, form) -> HttpResponse:
     language = visit.language if visit.language_chosen else None
     try:
         mollie_payment = mollie_payment_start(
-            debtor=visit.debtor, invoices=list(form.cleaned_data["invoices"]), language=language
+            debtor=visit.debtor, invoices=invoices, language=language, method=form.cleaned_data["method"] or None
         )
     except DomainError as error:
         form.add_error(None, error.message)
@@ -148,6 +98,23 @@ def question_create(request: HttpRequest, visit: PortalVisit) -> HttpResponse:
 
 @require_safe
 @portal_view
+def invoice_detail(request: HttpRequest, visit: PortalVisit, invoice_id: uuid.UUID) -> HttpResponse:
+    """Show one invoice with its amounts and actions; a cancelled one points to the invoice replacing it."""
+    today = local_today(visit.organization)
+    row = selectors.portal_invoice(visit.debtor, invoice_id, today)
+    if row is None:
+        raise Http404("No such invoice for this debtor")
+    context = {
+        **_base_context(visit),
+        "row": row,
+        "invoice": row.invoice,
+        "methods": _methods_for(visit, row.amount_due, row.invoice.currency) if row.is_payable else [],
+    }
+    return render(request, "portal/invoice.html", context)
+
+
+@require_safe
+@portal_view
 def invoice_pdf(request: HttpRequest, visit: PortalVisit, invoice_id: uuid.UUID) -> HttpResponse:
     invoice = (
         selectors.debtor_invoices(visit.debtor)
@@ -158,12 +125,8 @@ def invoice_pdf(request: HttpRequest, visit: PortalVisit, invoice_id: uuid.UUID)
     if invoice is None:
         raise Http404("No such invoice for this debtor")
     response = HttpResponse(render_invoice_pdf(invoice, language=visit.language), content_type="application/pdf")
-    response["Content-Disposition"] = f'inline; filename="{_safe_filename(invoice.number)}.pdf"'
+    response["Content-Disposition"] = f'inline; filename="{pdf_filename(invoice.number)}"'
     return response
-
-
-def _safe_filename(number: str) -> str:
-    return "".join(char if char.isalnum() or char in "-_." else "_" for char in number) or "invoice"
 
 
 @require_safe
@@ -190,50 +153,106 @@ def payment_return(request: HttpRequest, visit: PortalVisit, payment_id: uuid.UU
     else:
         state = "processing"
     context = {
-        "visit": visit,
-        "organization": visit.organization,
+        **_base_context(visit),
         "mollie_payment": mollie_payment,
         "invoice_numbers": [
             line.invoice.number for line in mollie_payment.lines.select_related("invoice")
         ],
         "state": state,
         "refresh_seconds": RETURN_PAGE_REFRESH_SECONDS,
-        "portal_languages": DEBTOR_LANGUAGE_CHOICES,
     }
     return render(request, "portal/payment_return.html", context)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def code_entry(request: HttpRequest) -> HttpResponse:
+    """Open the portal with the short code printed on a letter; wrong codes count towards the rate limit."""
+    language, chosen = page_language(request)
+    if ratelimit.is_blocked(request):
+        return too_many_attempts(request)
+
+    form = CodeForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if form.is_bound:
+        link = None
+        if form.is_valid():
+            code = normalize_code(form.cleaned_data["code"])
+            link = selectors.portal_link_for_code(code) if code else None
+        if link is not None:
+            url = reverse("portal:home", kwargs={"token": derive_token(link.pk, link.nonce)})
+            return redirect(url + (f"?lang={language}" if chosen else ""))
+        ratelimit.failure_record(request)
+        status = 400
+        with translation.override(language):
+            if form.is_valid():
+                form.add_error("code", gettext("This code does not work. Check it against your letter and try again."))
+
+    with translation.override(language):
+        context = {
+            "form": form,
+            "portal_languages": DEBTOR_LANGUAGE_CHOICES,
+            "lang_query": f"?lang={language}" if chosen else "",
+        }
+        response = render(request, "portal/code.html", context, status=status)
+    response["Content-Language"] = language
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+def _base_context(visit: PortalVisit) -> dict:
+    return {
+        "visit": visit,
+        "organization": visit.organization,
+        "debtor": visit.debtor,
+        "portal_languages": DEBTOR_LANGUAGE_CHOICES,
+    }
+
+
+def _methods_for(visit: PortalVisit, amount, currency: str) -> list:
+    return payment_methods(amount, currency, mollie_locale(visit.language, visit.debtor.country))
 
 
 def _render_home(
     request: HttpRequest,
     visit: PortalVisit,
     *,
-    pay_form: PayForm | None = None,
+    pay_form=None,
     question_form: QuestionForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     today = local_today(visit.organization)
     invoices = selectors.portal_invoices(visit.debtor, today)
+    currencies = list(invoices.open_totals)
     context = {
-        "visit": visit,
-        "organization": visit.organization,
-        "debtor": visit.debtor,
+        **_base_context(visit),
         "today": today,
         "invoices": invoices,
+        "linked_invoice": _linked_invoice(request, visit, today),
+        "methods": _methods_for(visit, invoices.open_totals[currencies[0]], currencies[0]) if currencies else [],
         "selected_ids": _selected_for_payment(request, invoices, pay_form),
         "question_invoice_id": _selected_for_question(request, question_form),
         "pay_form": pay_form,
         "question_form": question_form,
         "question_text": question_form.data.get("text", "") if question_form is not None else "",
-        "questions": selectors.debtor_questions(visit.debtor),
+        "debtor_messages": selectors.debtor_messages(visit.debtor),
         "question_max_length": QUESTION_MAX_LENGTH,
-        "portal_languages": DEBTOR_LANGUAGE_CHOICES,
     }
     return render(request, "portal/home.html", context, status=status)
 
 
-def _selected_for_payment(
-    request: HttpRequest, invoices: selectors.PortalInvoices, pay_form: PayForm | None
-) -> set[str]:
+def _linked_invoice(request: HttpRequest, visit: PortalVisit, today):
+    """Return the row of the invoice that ``?invoice=`` names when it was cancelled or replaced."""
+    try:
+        invoice_id = uuid.UUID(request.GET.get("invoice", ""))
+    except ValueError:
+        return None
+    row = selectors.portal_invoice(visit.debtor, invoice_id, today)
+    if row is None or row.invoice.cancelled_at is None:
+        return None
+    return row
+
+
+def _selected_for_payment(request: HttpRequest, invoices: selectors.PortalInvoices, pay_form) -> set[str]:
     """Return the ids to check: those submitted, the one in ``?invoice=``, or all undisputed."""
     if pay_form is not None:
         return set(pay_form.data.getlist("invoices"))

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from django.apps import apps as django_apps
 from django.contrib.auth.models import User
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from debtors.services import debtor_create
@@ -22,8 +23,17 @@ from invoices.services import invoice_register
 from payt.models import Role
 from payt.services import api_key_create, membership_add, organization_create
 from payt.tenancy import tenant_context
+from portal import ratelimit
 
 PASSWORD = "correct-horse-battery-staple"
+# Client addresses whose failed portal look-ups each test starts without.
+TEST_CLIENT_ADDRESSES = ("127.0.0.1", "203.0.113.7", "203.0.113.8")
+
+
+@pytest.fixture(autouse=True)
+def portal_failures_reset():
+    """Forget failed portal look-ups, which Redis would otherwise carry from one test to the next."""
+    cache.delete_many([f"{ratelimit.KEY_PREFIX}:{address}" for address in TEST_CLIENT_ADDRESSES])
 
 
 @pytest.fixture

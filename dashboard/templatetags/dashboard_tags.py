@@ -7,8 +7,8 @@ from django.conf import settings
 from django.utils import translation
 
 from debtors.timeline import describe_event
-from invoices.models import InvoiceStatus
 from payt.money import format_money_localized
+from portal.selectors import status_label as portal_status_label
 
 register = template.Library()
 
@@ -35,5 +35,5 @@ def dashboard_language() -> str:
 
 @register.filter
 def status_label(status: str) -> str:
-    """Return the translated label of an invoice status such as ``overdue``."""
-    return InvoiceStatus(status).label if status in InvoiceStatus.values else status
+    """Return the translated label of an invoice status such as ``overdue`` or ``charged_back``."""
+    return portal_status_label(status)

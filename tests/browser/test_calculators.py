@@ -3,7 +3,6 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from tests.browser.test_end_to_end import browser, page  # noqa: F401 (fixtures)
 from tests.conftest import PASSWORD
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("statutory_rates")]

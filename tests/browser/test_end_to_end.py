@@ -1,76 +1,24 @@
 """End to end in headless Chromium: dashboard aging, then a portal payment through local Mollie.
 
-The browser is Debian's /usr/bin/chromium, because ``playwright install``
-cannot download browsers here. The test fails, and does not skip, when that
-binary is missing.
+The browser and the local Mollie server come from ``tests/browser/conftest.py``.
 """
 
 import datetime as dt
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from debtors.services import debtor_create
 from invoices.models import Invoice, SettlementStatus
 from invoices.services import invoice_register
-from payments.mollie_local import LocalMollieServer
 from payt.dates import local_today
 from payt.tenancy import tenant_context
 from portal.services import portal_url_for_debtor
+from tests.browser.conftest import PAYMENT_TIMEOUT_MS
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
-
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-# Milliseconds; the return page reloads every 3 s until the webhook has been applied.
-PAYMENT_TIMEOUT_MS = 20_000
-
-
-@pytest.fixture
-def browser(monkeypatch) -> Browser:
-    # Playwright's sync API keeps an asyncio loop in this thread, so Django
-    # would refuse the test's own (synchronous) database queries without this.
-    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing; install Debian's chromium package (apt-get install chromium) "
-            "to run the browser tests."
-        )
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser) -> Page:
-    context = browser.new_context(locale="en-GB", viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(10_000)
-    yield page
-    context.close()
-
-
-@pytest.fixture
-def mollie_server(settings, live_server):
-    """A local Mollie server whose webhooks and redirects reach the live Django server."""
-    server = LocalMollieServer().start()
-    settings.MOLLIE_API_ENDPOINT = server.url
-    settings.BASE_URL = live_server.url
-    yield server
-    server.stop()
 
 
 @pytest.fixture

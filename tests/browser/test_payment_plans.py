@@ -19,7 +19,7 @@ from payments.mollie_local import LocalMollieServer
 from payt.dates import local_today
 from payt.tenancy import tenant_context
 from portal.services import portal_url_for_debtor
-from tests.browser.test_end_to_end import CHROMIUM, CHROMIUM_ARGS, PAYMENT_TIMEOUT_MS
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS, PAYMENT_TIMEOUT_MS
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser

@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 from dunning.models import Channel, Hold, PhoneTask, PhoneTaskStatus, StepTemplate
 from payt.dates import local_today
 from payt.tenancy import tenant_context
-from tests.browser.test_end_to_end import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import PASSWORD
 from tests.dunning.channel_support import make_debtor, queue_message, send
 

@@ -16,7 +16,7 @@ from invoices.services import invoice_register
 from payt.dates import local_today
 from payt.models import AuditEntry
 from payt.tenancy import tenant_context
-from tests.browser.test_end_to_end import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
 from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser

@@ -98,8 +98,9 @@ def test_empty_organisation(alice_client, frozen_today):
 def test_query_count_is_pinned(alice_client, seeded_alfa, frozen_today, django_assert_num_queries):
     # Session, user, the user-id lookup setting on and off, memberships, the
     # tenant setting on and off (7), then the summary, the top overdue
-    # debtors and the question count: 10, however many invoices there are.
-    with django_assert_num_queries(10):
+    # debtors, the question count and the dispute count: 11, however many
+    # invoices there are.
+    with django_assert_num_queries(11):
         response = alice_client.get(URL)
 
     assert response.status_code == 200

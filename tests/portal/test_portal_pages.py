@@ -238,8 +238,9 @@ def test_home_query_count_pinned(client, alfa_debtor, django_assert_num_queries,
         question_ask(debtor=alfa_debtor.debtor, text="Why?")
 
     # Token lookup (3 with its settings), tenant context (2), debtor,
-    # invoices and questions: 8 in all, whatever the number of invoices.
-    with django_assert_num_queries(8):
+    # invoices, their charges, chargebacks, questions, disputes and
+    # promises: 12 in all, whatever the number of invoices.
+    with django_assert_num_queries(12):
         response = client.get(alfa_debtor.home_url)
 
     assert response.status_code == 200

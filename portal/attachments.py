@@ -1,0 +1,108 @@
+"""Checks of files that debtors send with a dispute: PDF or image, by content, within a size limit.
+
+The type is read from the file's first bytes, never from its name or the
+browser's Content-Type, and images are opened with Pillow to prove that
+they are what they claim.
+"""
+
+import hashlib
+import io
+from dataclasses import dataclass
+
+from django.core.files.uploadedfile import UploadedFile
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext
+from PIL import Image, UnidentifiedImageError
+
+from payt.api_errors import DomainError
+
+MAX_ATTACHMENT_BYTES = 5 * 1024 * 1024
+FILENAME_MAX_LENGTH = 200
+
+# (content type, leading bytes) of the accepted formats.
+SIGNATURES = (
+    ("application/pdf", b"%PDF-"),
+    ("image/png", b"\x89PNG\r\n\x1a\n"),
+    ("image/jpeg", b"\xff\xd8\xff"),
+)
+PILLOW_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}
+
+
+@dataclass(frozen=True)
+class CheckedAttachment:
+    filename: str
+    content_type: str
+    content: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.content)
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+def attachment_check(upload: UploadedFile) -> CheckedAttachment:
+    """Return the upload's content if it is a PDF, PNG, JPEG or WebP of at most 5 MB.
+
+    Raises DomainError (field ``attachment``) naming the file, the problem
+    and what to do instead.
+    """
+    filename = _clean_filename(upload.name or "")
+    if upload.size > MAX_ATTACHMENT_BYTES:
+        raise _rejected(
+            gettext(
+                "The file %(name)s (%(size)s) is larger than the maximum of 5 MB. "
+                "Send a smaller file, for example a scan at a lower resolution."
+            )
+            % {"name": filename, "size": filesizeformat(upload.size)},
+            "too_large",
+        )
+    content = upload.read()
+    if not content:
+        raise _rejected(gettext("The file %(name)s is empty. Choose the file again.") % {"name": filename}, "empty")
+    content_type = sniff_content_type(content)
+    if content_type is None:
+        raise _rejected(
+            gettext("The file %(name)s is not a PDF or an image. Send a PDF, JPEG, PNG or WebP file.")
+            % {"name": filename},
+            "unsupported_type",
+        )
+    if content_type in PILLOW_FORMATS and not _image_opens(content, PILLOW_FORMATS[content_type]):
+        raise _rejected(
+            gettext("The file %(name)s looks like an image but cannot be read. Save it again and send the copy.")
+            % {"name": filename},
+            "damaged",
+        )
+    return CheckedAttachment(filename=filename, content_type=content_type, content=content)
+
+
+def sniff_content_type(content: bytes) -> str | None:
+    """Return the content type that the leading bytes show, or None for any other format."""
+    for content_type, signature in SIGNATURES:
+        if content.startswith(signature):
+            return content_type
+    if content[:4] == b"RIFF" and content[8:12] == b"WEBP":
+        return "image/webp"
+    return None
+
+
+def _image_opens(content: bytes, expected_format: str) -> bool:
+    try:
+        with Image.open(io.BytesIO(content)) as image:
+            image.verify()
+            return image.format == expected_format
+    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return False
+
+
+def _clean_filename(name: str) -> str:
+    """Keep the base name only, without path parts or control characters."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(char for char in base if char.isprintable()).strip()
+    return (cleaned or "attachment")[:FILENAME_MAX_LENGTH]
+
+
+def _rejected(message: str, code: str) -> DomainError:
+    return DomainError(message, code=code, field="attachment")
