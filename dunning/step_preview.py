@@ -18,9 +18,11 @@ from django.utils import translation
 from django.utils.translation import gettext
 
 from debtors.models import Debtor
+from dunning.charges import statutory_costs
 from dunning.content import LOOKUP, reminder_context, render_bodies, render_phone_script
+from dunning.fourteen_day import letter_terms
 from dunning.models import Channel, DunningAction, Message, StepCosts, StepTemplate
-from dunning.selectors import ReminderLine
+from dunning.selectors import ReminderLine, interest_to_date
 from invoices.models import Allocation, Invoice
 from invoices.pdf import format_money, html_to_pdf
 from invoices.selectors import receivable_invoices
@@ -143,9 +145,7 @@ def preview_context(
     lines = preview_lines(debtor, step.template, today)
     notes = []
     costs = _preview_costs(step, lines, message, notes)
-    if step.show_interest:
-        # TODO: show each invoice's statutory interest once the interest calculator is merged.
-        notes.append(gettext("Statutory interest per invoice is computed when the message is sent."))
+    interest = _preview_interest(step, lines, message, today)
 
     portal_url = f"{settings.BASE_URL}/p/…"
     with translation.override(message.language):
@@ -157,14 +157,28 @@ def preview_context(
             costs_vat_added=costs.get("vat_added", False),
             show_interest=step.show_interest,
             costs_by_invoice=costs.get("by_invoice"),
+            interest_by_invoice=interest,
             custom_text=custom_text,
         )
     context["lines"] = lines
     return context, notes
 
 
+def _preview_interest(step: StepDraft, lines: list[ReminderLine], message: Message, today: dt.date) -> dict:
+    """Return {invoice id: formatted statutory interest up to today} when the step shows interest."""
+    if not step.show_interest:
+        return {}
+    amounts = {line.invoice.pk: interest_to_date(line.invoice, today, shown=True) for line in lines}
+    return {
+        pk: format_money(amount, line.invoice.currency, message.language)
+        for line in lines
+        for pk, amount in [(line.invoice.pk, amounts[line.invoice.pk])]
+        if amount
+    }
+
+
 def _preview_costs(step: StepDraft, lines: list[ReminderLine], message: Message, notes: list[str]) -> dict:
-    """Return the costs the preview states: the exact fixed fee, or a marked placeholder for statutory costs."""
+    """Return the costs the preview states, computed as the sender would for this debtor today."""
     language = message.language
     if step.costs == StepCosts.FIXED and step.fixed_fee is not None and lines:
         by_invoice = {line.invoice.pk: format_money(step.fixed_fee, line.invoice.currency, language) for line in lines}
@@ -174,17 +188,28 @@ def _preview_costs(step: StepDraft, lines: list[ReminderLine], message: Message,
         stated = " + ".join(format_money(amount, currency, language) for currency, amount in sorted(totals.items()))
         return {"stated": stated, "by_invoice": by_invoice}
 
-    if step.costs == StepCosts.STATUTORY or step.template == StepTemplate.FOURTEEN_DAY_LETTER:
-        # TODO: compute the statutory collection costs with the costs calculator once it is merged. Until then
-        # the preview shows a placeholder where the amount goes.
-        notes.append(
-            gettext(
-                "The statutory collection costs are computed when the message is sent; "
-                "the preview shows a placeholder in their place."
-            )
-        )
-        # VAT goes on top only when the creditor cannot deduct it (art. 2(3) BIK).
-        return {"stated": gettext("[collection costs]"), "vat_added": message.organization.vat_not_deductible}
+    if step.template == StepTemplate.FOURTEEN_DAY_LETTER and lines:
+        terms = letter_terms(message, [(line.invoice.currency, line.open) for line in lines])
+        return {"stated": format_money(terms.costs, terms.currency, language), "vat_added": terms.vat_added}
+
+    if step.costs == StepCosts.STATUTORY and lines:
+        if message.debtor.kind == "consumer":
+            notes.append(gettext("A consumer is charged collection costs only after a 14-day letter."))
+            return {}
+        by_invoice = {
+            line.invoice.pk: statutory_costs(
+                debtor=message.debtor,
+                organization=message.organization,
+                principal=line.invoice.total_amount,
+                currency=line.invoice.currency,
+            ).amount
+            for line in lines
+        }
+        currency = lines[0].invoice.currency
+        return {
+            "stated": format_money(sum(by_invoice.values(), ZERO), currency, language),
+            "by_invoice": {pk: format_money(amount, currency, language) for pk, amount in by_invoice.items()},
+        }
     return {}
 
 

@@ -540,7 +540,7 @@ def test_preview_of_unsaved_step_settings(bob_client, org_alfa, overdue_debtor):
     assert steps_of(default_workflow(org_alfa))[0].template == "friendly_reminder"
 
 
-def test_preview_of_fourteen_day_letter_marks_costs(bob_client, org_alfa, overdue_debtor):
+def test_preview_of_fourteen_day_letter_states_costs(bob_client, org_alfa, overdue_debtor, statutory_rates):
     step = steps_of(default_workflow(org_alfa))[0]
 
     response = bob_client.get(
@@ -551,8 +551,9 @@ def test_preview_of_fourteen_day_letter_marks_costs(bob_client, org_alfa, overdu
 
     content = response.content.decode()
     assert "binnen veertien dagen na de dag waarop u deze brief hebt ontvangen" in content
-    assert "incassokosten verschuldigd van [collection costs]" in content
-    assert "The statutory collection costs are computed when the message is sent" in content
+    # 245.50 of principal: 15% is 36.83, below the BIK minimum of 40.00.
+    assert "incassokosten verschuldigd van €\xa040,00" in content
+    assert "[collection costs]" not in content
 
 
 def test_preview_sms_and_phone(bob_client, org_alfa, overdue_debtor):
