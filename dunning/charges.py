@@ -114,12 +114,13 @@ def _charge_sent_business_steps(organization, run_date: dt.date, log: ChargeLog)
     for action in actions:
         invoice = action.invoice
         if action.step.costs == StepCosts.FIXED and action.step.fixed_fee:
-            _charge(invoice, ChargeKind.FIXED_FEE, action.step.fixed_fee, run_date, log, basis={"step": action.step.pk})
+            basis = {"step": str(action.step.pk)}
+            _charge(invoice, ChargeKind.FIXED_FEE, action.step.fixed_fee, run_date, log, basis=basis)
             continue
         costs = statutory_costs(
             debtor=invoice.debtor, organization=organization, principal=invoice.total_amount, currency=invoice.currency
         )
-        basis = {"step": action.step.pk, "tiers": [str(tier) for tier in getattr(costs, "tiers", [])]}
+        basis = {"step": str(action.step.pk), "tiers": [str(tier) for tier in getattr(costs, "tiers", [])]}
         _charge(invoice, ChargeKind.COLLECTION_COSTS, to_money(costs.amount), run_date, log, basis=basis)
 
 
@@ -168,6 +169,10 @@ def charge_waive(*, charge: Charge, reason: str, user=None) -> Charge:
     charge = Charge.objects.select_for_update().select_related("invoice__debtor").get(pk=charge.pk)
     if charge.waived_at is not None:
         raise DomainError("These costs were waived already.", code="already_waived", field="charge")
+    if charge.open_amount <= 0:
+        raise DomainError(
+            "Nothing is open on these costs, so there is nothing to waive.", code="nothing_open", field="charge"
+        )
 
     waived = charge.open_amount
     charge.waived_at = timezone.now()
