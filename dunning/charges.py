@@ -98,7 +98,7 @@ def _letter_basis(letter: FourteenDayLetter, costs) -> dict:
         "fourteen_day_letter": str(letter.pk),
         "sent_on": letter.sent_on.isoformat(),
         "term_ends_on": letter.term_ends_on.isoformat(),
-        "tiers": [str(tier) for tier in getattr(costs, "tiers", [])],
+        "legal_basis": costs.legal_basis,
     }
 
 
@@ -114,13 +114,13 @@ def _charge_sent_business_steps(organization, run_date: dt.date, log: ChargeLog)
     for action in actions:
         invoice = action.invoice
         if action.step.costs == StepCosts.FIXED and action.step.fixed_fee:
-            basis = {"step": str(action.step.pk)}
+            basis = {"step": str(action.step.pk), "legal_basis": "fixed reminder fee of the workflow step"}
             _charge(invoice, ChargeKind.FIXED_FEE, action.step.fixed_fee, run_date, log, basis=basis)
             continue
         costs = statutory_costs(
             debtor=invoice.debtor, organization=organization, principal=invoice.total_amount, currency=invoice.currency
         )
-        basis = {"step": str(action.step.pk), "tiers": [str(tier) for tier in getattr(costs, "tiers", [])]}
+        basis = {"step": str(action.step.pk), "legal_basis": costs.legal_basis, "note": costs.note}
         _charge(invoice, ChargeKind.COLLECTION_COSTS, to_money(costs.amount), run_date, log, basis=basis)
 
 
@@ -157,7 +157,13 @@ def _charge(invoice: Invoice, kind: str, amount: Decimal, run_date: dt.date, log
         invoice=invoice,
         kind=TimelineKind.CHARGE,
         summary=f"{kind} charged: {invoice.currency} {format_amount(amount)}",
-        data={"event": "charged", "charge": kind, "amount": format_amount(amount), "number": invoice.number},
+        data={
+            "event": "charged",
+            "charge": kind,
+            "amount": format_amount(amount),
+            "currency": invoice.currency,
+            "number": invoice.number,
+        },
     )
 
 
@@ -189,6 +195,7 @@ def charge_waive(*, charge: Charge, reason: str, user=None) -> Charge:
             "event": "waived",
             "charge": charge.kind,
             "amount": format_amount(waived),
+            "currency": charge.currency,
             "number": charge.invoice.number,
             "text": reason,
             "by": getattr(user, "email", ""),
