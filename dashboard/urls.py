@@ -11,6 +11,7 @@ urlpatterns = [
     path("debtors/", views.debtor_list, name="debtors"),
     path("debtors/<uuid:debtor_id>/", views.debtor_detail, name="debtor"),
     path("debtors/<uuid:debtor_id>/contact/", dunning_views.debtor_contact, name="debtor_contact"),
+    path("", include("dashboard.hold_urls")),
     path("questions/", views.question_list, name="questions"),
     path("questions/<uuid:question_id>/", views.question_detail, name="question"),
     path(

@@ -1,20 +1,24 @@
 """Writes of debtors and their timeline."""
 
 import datetime as dt
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from stdnum import iban as stdnum_iban
 
 from debtors.models import Debtor, DebtorKind, TimelineEvent, TimelineKind
 from payt.models import DEBTOR_LANGUAGE_CHOICES, Organization
 from payt.phones import InvalidPhoneNumber, normalize_phone
+from payt.services import audit_record
 
 DEBTOR_FIELDS = (
     "kind", "name", "email", "phone", "language", "address_line", "postal_code",
     "city", "country", "kvk_number", "vat_number", "external_id", "iban",
 )
+TAG_MAX_LENGTH = Debtor._meta.get_field("tags").base_field.max_length
 COUNTRY_LANGUAGE = {"NL": "nl", "BE": "nl", "FR": "fr", "DE": "de", "AT": "de", "GB": "en", "IE": "en"}
 
 
@@ -72,6 +76,78 @@ def timeline_record(
         data=data or {},
         occurred_at=occurred_at or timezone.now(),
     )
+
+
+def tags_normalize(tags: Iterable[str]) -> list[str]:
+    """Return the tags trimmed, without empty ones and duplicates, in their first order.
+
+    Raises ValidationError on ``tags`` for a tag longer than the column
+    allows or containing a comma, because the dashboard separates tags by commas.
+    """
+    normalized: list[str] = []
+    for tag in (tag.strip() for tag in tags):
+        if not tag or tag in normalized:
+            continue
+        if len(tag) > TAG_MAX_LENGTH:
+            message = _("The tag “%(tag)s” is %(length)d characters long; shorten it to %(max)d characters or fewer.")
+            raise ValidationError({"tags": message % {"tag": tag, "length": len(tag), "max": TAG_MAX_LENGTH}})
+        if "," in tag:
+            message = _("The tag “%(tag)s” contains a comma; commas separate tags, so split it into two tags.")
+            raise ValidationError({"tags": message % {"tag": tag}})
+        normalized.append(tag)
+    return normalized
+
+
+@transaction.atomic
+def debtor_dunning_settings_update(*, debtor: Debtor, tags: Iterable[str], workflow=None, user=None) -> Debtor:
+    """Set the debtor's tags and the workflow chosen by hand (None lets the workflow rules decide).
+
+    Tags are normalised by ``tags_normalize``. A change goes on the debtor's
+    timeline and into the audit log, in the same transaction.
+    """
+    tags = tags_normalize(tags)
+    if workflow is not None and workflow.organization_id != debtor.organization_id:
+        message = _("Workflow %(workflow)s is not one of this organisation's workflows; choose one from the list.")
+        raise ValidationError({"workflow": message % {"workflow": workflow.pk}})
+    debtor = Debtor.objects.select_for_update().get(pk=debtor.pk)
+    changes = _dunning_settings_changes(debtor, tags, workflow)
+    if not changes:
+        return debtor
+
+    debtor.tags = tags
+    debtor.workflow = workflow
+    debtor.save(update_fields=["tags", "workflow"])
+    timeline_record(
+        debtor=debtor,
+        kind=TimelineKind.NOTE,
+        summary="Dunning settings changed: "
+        + ", ".join(f"{field} {_change_text(old)} -> {_change_text(new)}" for field, (old, new) in changes.items()),
+        data={"event": "dunning_settings_changed", "changes": changes, "by": getattr(user, "email", "")},
+    )
+    audit_record(
+        organization=debtor.organization,
+        actor=user,
+        action="debtor.dunning_settings_changed",
+        target=debtor.name,
+        data={"debtor_id": str(debtor.pk), "changes": changes},
+    )
+    return debtor
+
+
+def _dunning_settings_changes(debtor: Debtor, tags: list[str], workflow) -> dict:
+    """Return {field: [before, after]} for the tags and the workflow name, leaving out what stays the same."""
+    changes = {}
+    if debtor.tags != tags:
+        changes["tags"] = [list(debtor.tags), tags]
+    if debtor.workflow_id != (workflow.pk if workflow else None):
+        changes["workflow"] = [debtor.workflow.name if debtor.workflow else "", workflow.name if workflow else ""]
+    return changes
+
+
+def _change_text(value) -> str:
+    if isinstance(value, list):
+        return ", ".join(value) or "-"
+    return value or "-"
 
 
 @transaction.atomic

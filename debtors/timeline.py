@@ -6,8 +6,10 @@ text and local number formats. Events without the needed facts fall back
 to the stored summary.
 """
 
+import datetime as dt
 from decimal import Decimal, InvalidOperation
 
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from debtors.models import TimelineEvent, TimelineKind
@@ -22,6 +24,14 @@ def _money_from(data: dict) -> str | None:
         return format_money_localized(Decimal(data["amount"]), data.get("currency", "EUR"))
     except (KeyError, TypeError, InvalidOperation):
         return None
+
+
+def _date_text(value: str) -> str:
+    """Return an ISO date from the event's data in the active language's short format."""
+    try:
+        return date_format(dt.date.fromisoformat(value), "SHORT_DATE_FORMAT")
+    except ValueError:
+        return value
 
 
 def _excerpt(text: str) -> str:
@@ -122,6 +132,66 @@ def _describe_contact_change(data: dict) -> str:
     return _("Contact details changed: %(changes)s") % {"changes": ", ".join(changes)}
 
 
+def _describe_hold(data: dict) -> str | None:
+    from dunning.models import HoldReason
+
+    reason = HoldReason(data["reason"]).label if data.get("reason") in HoldReason.values else data.get("reason", "")
+    target = _("invoice %(number)s") % {"number": data["number"]} if data.get("number") else _("all invoices")
+    if data.get("event") == "hold_placed":
+        text = _("Dunning paused for %(target)s: %(reason)s") % {"target": target, "reason": reason}
+        if data.get("until"):
+            text += " " + _("until %(date)s") % {"date": _date_text(data["until"])}
+    elif data.get("event") == "hold_released":
+        text = _("Dunning resumed for %(target)s: %(reason)s") % {"target": target, "reason": reason}
+    else:
+        return None
+    return f"{text} ({_excerpt(data['text'])})" if data.get("text") else text
+
+
+def _describe_charge(data: dict, money: str | None) -> str | None:
+    from dunning.models import ChargeKind
+
+    if money is None or data.get("charge") not in ChargeKind.values:
+        return None
+    values = {"kind": ChargeKind(data["charge"]).label, "amount": money, "number": data.get("number", "")}
+    if data.get("event") == "charged":
+        return _("%(kind)s charged on invoice %(number)s: %(amount)s") % values
+    if data.get("event") == "waived":
+        return _("%(kind)s waived on invoice %(number)s: %(amount)s (%(reason)s)") % {
+            **values,
+            "reason": _excerpt(data.get("text", "")),
+        }
+    return None
+
+
+def _setting_text(value) -> str:
+    """Return a setting's value for reading: tags joined by commas, a dash for nothing."""
+    text = ", ".join(value) if isinstance(value, list) else value
+    return text or "–"
+
+
+def _describe_dunning_settings_change(data: dict) -> str:
+    labels = {"tags": _("tags"), "workflow": _("workflow")}
+    changes = [
+        _("%(field)s %(old)s → %(new)s")
+        % {"field": labels.get(field, field), "old": _setting_text(old), "new": _setting_text(new)}
+        for field, (old, new) in data.get("changes", {}).items()
+    ]
+    return _("Dunning settings changed: %(changes)s") % {"changes": ", ".join(changes)}
+
+
+def _describe_dunning_control(event: TimelineEvent, money: str | None) -> str | None:
+    """Describe a hold placed or released, a charge or its waiver, and changed dunning settings; else None."""
+    data = event.data or {}
+    if event.kind == TimelineKind.HOLD:
+        return _describe_hold(data)
+    if event.kind == TimelineKind.CHARGE:
+        return _describe_charge(data, money)
+    if event.kind == TimelineKind.NOTE and data.get("event") == "dunning_settings_changed":
+        return _describe_dunning_settings_change(data)
+    return None
+
+
 def describe_event(event: TimelineEvent) -> str:
     """Return the event's text in the active language, or its stored summary."""
     data = event.data or {}
@@ -129,6 +199,9 @@ def describe_event(event: TimelineEvent) -> str:
     if plan_text is not None:
         return plan_text
     money = _money_from(data)
+    dunning_text = _describe_dunning_control(event, money)
+    if dunning_text is not None:
+        return dunning_text
     text = None
     if event.kind in (TimelineKind.INVOICE, TimelineKind.CREDIT_NOTE):
         text = _describe_document(event, money)

@@ -157,7 +157,13 @@ def _charge(invoice: Invoice, kind: str, amount: Decimal, run_date: dt.date, log
         invoice=invoice,
         kind=TimelineKind.CHARGE,
         summary=f"{kind} charged: {invoice.currency} {format_amount(amount)}",
-        data={"event": "charged", "charge": kind, "amount": format_amount(amount), "number": invoice.number},
+        data={
+            "event": "charged",
+            "charge": kind,
+            "amount": format_amount(amount),
+            "currency": invoice.currency,
+            "number": invoice.number,
+        },
     )
 
 
@@ -169,6 +175,10 @@ def charge_waive(*, charge: Charge, reason: str, user=None) -> Charge:
     charge = Charge.objects.select_for_update().select_related("invoice__debtor").get(pk=charge.pk)
     if charge.waived_at is not None:
         raise DomainError("These costs were waived already.", code="already_waived", field="charge")
+    if charge.open_amount <= 0:
+        raise DomainError(
+            "Nothing is open on these costs, so there is nothing to waive.", code="nothing_open", field="charge"
+        )
 
     waived = charge.open_amount
     charge.waived_at = timezone.now()
@@ -185,6 +195,7 @@ def charge_waive(*, charge: Charge, reason: str, user=None) -> Charge:
             "event": "waived",
             "charge": charge.kind,
             "amount": format_amount(waived),
+            "currency": charge.currency,
             "number": charge.invoice.number,
             "text": reason,
             "by": getattr(user, "email", ""),

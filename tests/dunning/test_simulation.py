@@ -16,6 +16,7 @@ from decimal import Decimal
 import pytest
 
 from debtors.services import debtor_create
+from dunning.channels import Delivery
 from dunning.holds import hold_place
 from dunning.models import ActionStatus, DunningAction, HoldReason, Message, MessageStatus, StepTemplate, Workflow
 from dunning.selectors import queued_message_ids
@@ -151,7 +152,8 @@ def plan_and_deliver(organization, day: dt.date) -> None:
         for message_id in queued_message_ids(organization, day):
             message = message_claim(message_id=message_id)
             if message is not None and message_recheck(message=message):
-                message_record_sent(message=message, subject="simulation")
+                delivery = Delivery(channel=message.channel, subject="simulation", delivered_on=day)
+                message_record_sent(message=message, delivery=delivery)
 
 
 def test_120_days_match_the_expectation(org_alfa, portfolio, monkeypatch):
