@@ -113,7 +113,7 @@ def receivables_summary(organization: Organization, today: dt.date) -> list[Curr
     ``today``, and it counts the totals of invoices issued in it.
     """
     period_start = today - dt.timedelta(days=DSO_PERIOD_DAYS - 1)
-    open_filter = Q(open_amount__gt=0)
+    open_filter = Q(open_amount__gt=0, cancelled_at__isnull=True)
     overdue_filter = open_filter & Q(due_date__lt=today)
     period_filter = Q(issue_date__gte=period_start, issue_date__lte=today)
 
@@ -226,6 +226,7 @@ def debtor_list(
         invoices__kind=DocumentKind.INVOICE,
         invoices__total_amount__gt=0,
         invoices__open_amount__gt=0,
+        invoices__cancelled_at__isnull=True,
     )
     debtors = Debtor.objects.for_organization(organization)
     if search:

@@ -40,6 +40,7 @@ class InvoiceStatus(models.TextChoices):
     PAID = "paid", _("Paid")
     CREDITED = "credited", _("Credited")
     DISPUTED = "disputed", _("Disputed")
+    CANCELLED = "cancelled", _("Cancelled")
 
 
 class SourceFormat(models.TextChoices):

@@ -14,6 +14,8 @@ def invoice_status(invoice: Invoice, today: dt.date) -> str:
     """Return the displayed status: settlement status plus overdue and disputed."""
     if invoice.is_credit:
         return SettlementStatus.PAID if invoice.open_amount == 0 else SettlementStatus.OPEN
+    if invoice.cancelled_at is not None:
+        return InvoiceStatus.CANCELLED
     if invoice.settlement_status in (SettlementStatus.PAID, SettlementStatus.CREDITED):
         return invoice.settlement_status
     if invoice.disputed_at is not None:
@@ -27,9 +29,10 @@ def invoice_status(invoice: Invoice, today: dt.date) -> str:
 
 def status_condition(status: str, today: dt.date) -> Q:
     """Return the filter that selects invoices whose ``invoice_status`` is ``status``."""
-    receivable = Q(kind=DocumentKind.INVOICE, total_amount__gt=0)
+    receivable = Q(kind=DocumentKind.INVOICE, total_amount__gt=0, cancelled_at__isnull=True)
     unsettled = receivable & Q(settlement_status__in=[SettlementStatus.OPEN, SettlementStatus.PARTIALLY_PAID])
     conditions = {
+        InvoiceStatus.CANCELLED: Q(kind=DocumentKind.INVOICE, cancelled_at__isnull=False),
         InvoiceStatus.PAID: receivable & Q(settlement_status=SettlementStatus.PAID),
         InvoiceStatus.CREDITED: receivable & Q(settlement_status=SettlementStatus.CREDITED),
         InvoiceStatus.DISPUTED: unsettled & Q(disputed_at__isnull=False),

@@ -450,6 +450,13 @@ def payment_allocate(*, payment: Payment, invoice: Invoice, amount: Decimal) -> 
             code="credit_document",
             field="invoice",
         )
+    if invoice.cancelled_at is not None:
+        replacement = f" Allocate it to {invoice.replaced_by.number} instead." if invoice.replaced_by_id else ""
+        raise DomainError(
+            f"Invoice {invoice.number} was cancelled; a payment cannot be allocated to it.{replacement}",
+            code="invoice_cancelled",
+            field="invoice",
+        )
     allocated = payment.allocations.aggregate(total=Sum("amount"))["total"] or ZERO
     available = payment.amount - payment.reversed_amount - allocated
     if amount > available:
@@ -485,6 +492,10 @@ def _allocate_payment(payment: Payment, invoices: list[Invoice]) -> None:
         if remaining <= 0:
             break
         if invoice.is_credit or invoice.currency != payment.currency:
+            continue
+        if invoice.cancelled_at is not None:
+            # Money for a cancelled invoice stays on the debtor as credit for a person to allocate.
+            logger.warning("Payment %s not allocated to cancelled invoice %s", payment.pk, invoice.pk)
             continue
         remaining = _allocate_to_charges(payment, invoice, remaining)
         if remaining <= 0 or invoice.open_amount <= 0:

@@ -18,7 +18,7 @@ def open_invoice_index(organization: Organization) -> OpenInvoiceIndex:
     """Load the organisation's open invoices and payer accounts for one import."""
     rows = (
         Invoice.objects.for_organization(organization)
-        .filter(kind=DocumentKind.INVOICE, total_amount__gt=0, open_amount__gt=0)
+        .filter(kind=DocumentKind.INVOICE, total_amount__gt=0, open_amount__gt=0, cancelled_at__isnull=True)
         .values_list("id", "number", "debtor_id", "currency", "open_amount", "due_date", "payment_reference")
     )
     invoices = [OpenInvoice(*row) for row in rows]
