@@ -1,0 +1,306 @@
+"""Days until payment with a conformal 90% interval, and a calibrated on-time probability.
+
+Days until payment: three gradient-boosted quantile regressions (5%, 50%,
+95%) give the median and a first interval, and split-conformal calibration
+(conformalized quantile regression, Romano, Patterson and Candès 2019)
+widens that interval by the 90% quantile of the errors on a calibration
+window. The widening is computed per group (at issue or overdue, disputed or
+not, with or without payment history), so each group gets its own 90%, and a
+debtor without history gets the wider interval of its group.
+
+Censoring: an invoice still open at the cutoff is a censored row. The
+quantile models weight each paid row by the inverse chance that a row of its
+age would have been seen paid before the cutoff (inverse probability of
+censoring weighting), so slow payers are not under-represented; the on-time
+model counts an open invoice past its due date as late.
+
+On-time probability: a gradient-boosted classifier with isotonic
+calibration over five folds in time order.
+"""
+
+import logging
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.calibration import CalibratedClassifierCV
+from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
+
+from forecasting.features import CATEGORICAL_FEATURES, FeatureTable
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ModelSettings:
+    """Settings of one training; stored with the model."""
+
+    coverage: float = 0.90
+    lower_quantile: float = 0.05
+    upper_quantile: float = 0.95
+    calibration_share: float = 0.35
+    # Boosting of the interval bounds: (iterations, learning rate, leaves per tree, rows per leaf).
+    bound_boosting: tuple[int, float, int, int] = (100, 0.1, 15, 20)
+    # Boosting of the median and of the on-time classifier: fewer leaves, smoother fits.
+    median_boosting: tuple[int, float, int, int] = (150, 0.05, 8, 30)
+    # A conformal group needs this many calibration rows; smaller groups use their parent's widening.
+    min_group_rows: int = 40
+    # Inverse-censoring weights are capped at 1 / weight_floor.
+    weight_floor: float = 0.05
+    # Folds of cross-conformal calibration; 0 means one split-conformal window at the end instead.
+    # Cross-fitted models see later data than the ones they score, which on invoice histories made
+    # them look better than the final model is on new invoices, so the window is the default.
+    folds: int = 0
+    random_state: int = 0
+
+
+@dataclass
+class Predictions:
+    """Per row: days from issue to payment (``median``, ``lower``, ``upper``) and ``p_on_time``."""
+
+    median: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    p_on_time: np.ndarray
+    cold_start: np.ndarray
+    group: np.ndarray = field(default_factory=lambda: np.zeros(0))
+
+
+def _group_labels(table: FeatureTable, use_disputed: bool) -> np.ndarray:
+    """Conformal group of each row: (overdue stage, disputed, no payment history) as an int array."""
+    overdue = table.column("days_past_due") > 0
+    disputed = table.column("disputed") > 0 if use_disputed else np.zeros(len(table), dtype=bool)
+    cold = table.column("paid_count") == 0
+    return np.column_stack([overdue, disputed, cold]).astype(int)
+
+
+def _parents(group: tuple[int, int, int]) -> list[str]:
+    """Return the keys of a group and of its parents, narrowest first.
+
+    A group with too few calibration rows borrows the widening of its parent:
+    first "no history" is forgotten, then "disputed", then the stage.
+    """
+    stage, disputed, cold = group
+    return [f"{stage}/{disputed}/{cold}", f"{stage}/{disputed}/*", f"{stage}/*/*", "*/*/*"]
+
+
+def _members(groups: np.ndarray, key: str) -> np.ndarray:
+    members = np.ones(len(groups), dtype=bool)
+    for position, part in enumerate(key.split("/")):
+        if part != "*":
+            members &= groups[:, position] == int(part)
+    return members
+
+
+def conformal_quantile(scores: np.ndarray, coverage: float) -> float:
+    """Return the finite-sample conformal quantile of ``scores``; inf when there are too few."""
+    count = len(scores)
+    rank = math.ceil((count + 1) * coverage)
+    if count == 0 or rank > count:
+        return math.inf
+    return float(np.sort(scores)[rank - 1])
+
+
+class PaymentForecaster:
+    """Quantile models, conformal widening per group and the on-time classifier of one training."""
+
+    def __init__(self, settings: ModelSettings | None = None, *, use_disputed: bool = True):
+        self.settings = settings or ModelSettings()
+        self.use_disputed = use_disputed
+        self.feature_names: list[str] = []
+        self.columns: np.ndarray = np.zeros(0, dtype=int)
+        self.widening: dict[str, float] = {}
+        self.calibration_rows: dict[str, int] = {}
+        self.quantile_models: dict[str, HistGradientBoostingRegressor] = {}
+        self.on_time_model: CalibratedClassifierCV | None = None
+
+    # Training
+
+    def fit(self, table: FeatureTable) -> "PaymentForecaster":
+        """Fit on a training table; its rows after the calibration window are censored as marked."""
+        self.feature_names = table.feature_names
+        # Columns without a single value (e.g. reminders in a history that has none recorded) are
+        # dropped: scikit-learn's binning fails on an all-NaN column and they carry no information.
+        self.columns = np.flatnonzero(~np.all(np.isnan(table.X), axis=0))
+        if self.settings.folds:
+            scores, groups = self._cross_scores(table)
+        else:
+            calibration, proper = self._calibration_split(table)
+            models = self._fit_quantiles(table.take(proper))
+            scores, groups = self._scores(models, table.take(calibration))
+        self._calibrate(scores, groups)
+        self.quantile_models = self._fit_quantiles(table)
+        self.on_time_model = self._fit_on_time(table)
+        logger.info("Trained on %d rows, %d with calibration scores", len(table), len(scores))
+        return self
+
+    def _horizon(self, table: FeatureTable) -> float:
+        """Return 1.5 times the 99th percentile of the observed days to payment.
+
+        Rows watched at least this long before the cutoff are, nearly all, paid,
+        so their calibration scores are known.
+        """
+        observed = ~np.isnan(table.remaining)
+        return 1.5 * float(np.percentile(table.remaining[observed], 99)) if observed.any() else 0.0
+
+    def _cross_scores(self, table: FeatureTable) -> tuple[np.ndarray, np.ndarray]:
+        """Return out-of-fold scores of the rows old enough to be scored, with their groups.
+
+        The scored rows are cut into consecutive folds in time; each fold is
+        scored by models fitted on every other row, censored rows included.
+        """
+        scored = np.flatnonzero(table.observed_days >= self._horizon(table))
+        if len(scored) < self.settings.min_group_rows:
+            raise ValueError(
+                f"history too short: {len(scored)} invoices are older than the payment horizon; "
+                f"at least {self.settings.min_group_rows} are needed"
+            )
+        scored = scored[np.argsort(table.as_of[scored], kind="stable")]
+        all_scores, all_groups = [], []
+        for fold in np.array_split(scored, self.settings.folds):
+            held_out = np.zeros(len(table), dtype=bool)
+            held_out[fold] = True
+            models = self._fit_quantiles(table.take(~held_out))
+            scores, groups = self._scores(models, table.take(held_out))
+            all_scores.append(scores)
+            all_groups.append(groups)
+        return np.concatenate(all_scores), np.concatenate(all_groups)
+
+    def _calibration_split(self, table: FeatureTable) -> tuple[np.ndarray, np.ndarray]:
+        """Return masks (calibration, proper training) split in time.
+
+        The calibration window ends one horizon before the cutoff, so that
+        nearly all its invoices were paid by then.
+        """
+        horizon = self._horizon(table)
+        settled_enough = table.observed_days >= horizon
+        eligible_as_of = np.sort(table.as_of[settled_enough])
+        if len(eligible_as_of) == 0:
+            raise ValueError("history too short: no invoice is older than the payment horizon of "
+                             f"{horizon:.0f} days; train again when it has more history")
+        share = self.settings.calibration_share
+        start = eligible_as_of[max(len(eligible_as_of) - int(share * len(table)), 0)]
+        calibration = settled_enough & (table.as_of >= start)
+        proper = table.as_of < start
+        return calibration, proper
+
+    def _weights(self, table: FeatureTable) -> np.ndarray:
+        """Inverse-probability-of-censoring weights; 0 for censored rows."""
+        observed = ~np.isnan(table.remaining)
+        weights = np.zeros(len(table))
+        stage = table.age > 0
+        for in_stage in (stage, ~stage):
+            watched = np.sort(table.observed_days[in_stage])
+            if len(watched) == 0:
+                continue
+            rows = in_stage & observed
+            # G(r): share of rows of this stage watched for more than r days.
+            seen_longer = 1.0 - np.searchsorted(watched, table.remaining[rows], side="right") / len(watched)
+            weights[rows] = 1.0 / np.maximum(seen_longer, self.settings.weight_floor)
+        return weights
+
+    def _boosting(self, boosting: tuple[int, float, int, int]) -> dict:
+        max_iter, learning_rate, max_leaf_nodes, min_samples_leaf = boosting
+        return {
+            "max_iter": max_iter,
+            "learning_rate": learning_rate,
+            "max_leaf_nodes": max_leaf_nodes,
+            "min_samples_leaf": min_samples_leaf,
+            "categorical_features": self._categorical_mask(),
+            "early_stopping": False,
+            "random_state": self.settings.random_state,
+        }
+
+    def _regressor(self, quantile: float) -> HistGradientBoostingRegressor:
+        boosting = self.settings.median_boosting if quantile == 0.5 else self.settings.bound_boosting
+        return HistGradientBoostingRegressor(loss="quantile", quantile=quantile, **self._boosting(boosting))
+
+    def _categorical_mask(self) -> list[bool]:
+        kept = [self.feature_names[index] for index in self.columns]
+        return [name in CATEGORICAL_FEATURES for name in kept]
+
+    def _fit_quantiles(self, table: FeatureTable) -> dict[str, HistGradientBoostingRegressor]:
+        weights = self._weights(table)
+        used = weights > 0
+        X, target = table.X[used][:, self.columns], table.remaining[used]
+        models = {}
+        for name, quantile in self._quantiles().items():
+            models[name] = self._regressor(quantile).fit(X, target, sample_weight=weights[used])
+        return models
+
+    def _quantiles(self) -> dict[str, float]:
+        return {"lower": self.settings.lower_quantile, "median": 0.5, "upper": self.settings.upper_quantile}
+
+    def _scores(self, models: dict, table: FeatureTable) -> tuple[np.ndarray, np.ndarray]:
+        """Return the conformity score of each row (how far outside the raw interval it fell)."""
+        raw = self._raw_interval(models, table)
+        lower, upper = raw["lower"], raw["upper"]
+        # A row still open at the cutoff counts as outside when it was open past its upper bound.
+        remaining = np.where(np.isnan(table.remaining), np.inf, table.remaining)
+        scores = np.maximum(lower - remaining, remaining - upper)
+        scores = np.where(np.isnan(table.remaining) & (table.observed_days <= upper), 0.0, scores)
+        return scores, _group_labels(table, self.use_disputed)
+
+    def _calibrate(self, scores: np.ndarray, groups: np.ndarray) -> None:
+        """Set the widening of each group to the conformal quantile of its scores."""
+        keys = {key for stage in (0, 1) for disputed in (0, 1) for cold in (0, 1)
+                for key in _parents((stage, disputed, cold))}
+        self.widening, self.calibration_rows = {}, {}
+        for key in sorted(keys):
+            members = _members(groups, key)
+            self.calibration_rows[key] = int(members.sum())
+            if members.sum() >= self.settings.min_group_rows:
+                self.widening[key] = conformal_quantile(scores[members], self.settings.coverage)
+        if "*/*/*" not in self.widening:
+            raise ValueError(f"only {len(scores)} calibration rows; at least {self.settings.min_group_rows} are needed")
+
+    # Prediction
+
+    def _raw_interval(self, models: dict, table: FeatureTable) -> dict[str, np.ndarray]:
+        X = table.X[:, self.columns]
+        raw = {name: model.predict(X) for name, model in models.items()}
+        raw["lower"] = np.minimum(raw["lower"], raw["median"])
+        raw["upper"] = np.maximum(raw["upper"], raw["median"])
+        return raw
+
+    def _widening_for(self, groups: np.ndarray) -> np.ndarray:
+        result = np.empty(len(groups))
+        for group in {tuple(row) for row in groups.tolist()}:
+            key = next(key for key in _parents(group) if key in self.widening)
+            result[np.all(groups == group, axis=1)] = self.widening[key]
+        return result
+
+    def predict(self, table: FeatureTable) -> Predictions:
+        """Return the forecast of each row in days from the invoice's issue date."""
+        if table.feature_names != self.feature_names:
+            raise ValueError("feature columns differ from the ones the model was trained on")
+        raw = self._raw_interval(self.quantile_models, table)
+        groups = _group_labels(table, self.use_disputed)
+        widening = self._widening_for(groups)
+        # Payment cannot come before the morning of the forecast.
+        lower = np.maximum(raw["lower"] - widening, 0.0) + table.age
+        upper = np.maximum(raw["upper"] + widening, 0.0) + table.age
+        median = np.clip(raw["median"], 0.0, None) + table.age
+        return Predictions(
+            median=median,
+            lower=np.minimum(lower, median),
+            upper=np.maximum(upper, median),
+            p_on_time=self._p_on_time(table),
+            cold_start=table.column("paid_count") == 0,
+            group=groups,
+        )
+
+    def _fit_on_time(self, table: FeatureTable) -> CalibratedClassifierCV:
+        rows = (table.age == 0) & ~np.isnan(table.on_time)
+        labels = table.on_time[rows].astype(int)
+        classifier = HistGradientBoostingClassifier(**self._boosting(self.settings.median_boosting))
+        model = CalibratedClassifierCV(classifier, method="isotonic", cv=5)
+        order = np.argsort(table.as_of[rows], kind="stable")
+        model.fit(table.X[rows][order][:, self.columns], labels[order])
+        return model
+
+    def _p_on_time(self, table: FeatureTable) -> np.ndarray:
+        probability = self.on_time_model.predict_proba(table.X[:, self.columns])[:, 1]
+        # Once the due date has passed unpaid, paying on time is no longer possible.
+        past_due = table.column("days_past_due") > 0
+        return np.where(past_due, 0.0, probability)
