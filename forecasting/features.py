@@ -108,6 +108,28 @@ class FeatureTable:
         )
 
 
+    def censored_at(self, cutoff: int) -> "FeatureTable":
+        """Return the rows as seen on the morning of ``cutoff``: later payments become unknown.
+
+        Every row must have ``as_of`` before ``cutoff``; its features only use
+        earlier events, so they stay as they are.
+        """
+        paid_before = self.as_of + self.remaining < cutoff
+        due_before = self.as_of - self.age + self.column("payment_term_days") < cutoff
+        on_time = np.where(paid_before | due_before, self.on_time, np.nan)
+        return FeatureTable(
+            X=self.X,
+            feature_names=self.feature_names,
+            row=self.row,
+            debtor_key=self.debtor_key,
+            as_of=self.as_of,
+            age=self.age,
+            remaining=np.where(paid_before, self.remaining, np.nan),
+            observed_days=(cutoff - self.as_of).astype(np.float64),
+            on_time=on_time,
+        )
+
+
 class _EventIndex:
     """Events per group sorted by day, for sums over a group's events before a day."""
 

@@ -47,10 +47,11 @@ class ModelSettings:
     min_group_rows: int = 40
     # Inverse-censoring weights are capped at 1 / weight_floor.
     weight_floor: float = 0.05
-    # Folds of cross-conformal calibration; 0 means one split-conformal window at the end instead.
-    # Cross-fitted models see later data than the ones they score, which on invoice histories made
-    # them look better than the final model is on new invoices, so the window is the default.
-    folds: int = 0
+    # Blocks of the calibration window, each scored by models trained on the rows before it.
+    folds: int = 3
+    # Calibration rows must have been watched this many times the 99th percentile of the days to
+    # payment before the cutoff, so that nearly all of them were paid by then.
+    horizon_factor: float = 1.5
     random_state: int = 0
 
 
@@ -67,8 +68,8 @@ class Predictions:
 
 
 def _group_labels(table: FeatureTable, use_disputed: bool) -> np.ndarray:
-    """Conformal group of each row: (overdue stage, disputed, no payment history) as an int array."""
-    overdue = table.column("days_past_due") > 0
+    """Conformal group of each row: (due date reached, disputed, no payment history) as an int array."""
+    overdue = table.column("age_days") >= table.column("payment_term_days")
     disputed = table.column("disputed") > 0 if use_disputed else np.zeros(len(table), dtype=bool)
     cold = table.column("paid_count") == 0
     return np.column_stack([overdue, disputed, cold]).astype(int)
@@ -117,17 +118,12 @@ class PaymentForecaster:
     # Training
 
     def fit(self, table: FeatureTable) -> "PaymentForecaster":
-        """Fit on a training table; its rows after the calibration window are censored as marked."""
+        """Fit on a training table whose open rows are censored at its cutoff."""
         self.feature_names = table.feature_names
         # Columns without a single value (e.g. reminders in a history that has none recorded) are
         # dropped: scikit-learn's binning fails on an all-NaN column and they carry no information.
         self.columns = np.flatnonzero(~np.all(np.isnan(table.X), axis=0))
-        if self.settings.folds:
-            scores, groups = self._cross_scores(table)
-        else:
-            calibration, proper = self._calibration_split(table)
-            models = self._fit_quantiles(table.take(proper))
-            scores, groups = self._scores(models, table.take(calibration))
+        scores, groups = self._forward_scores(table)
         self._calibrate(scores, groups)
         self.quantile_models = self._fit_quantiles(table)
         self.on_time_model = self._fit_on_time(table)
@@ -135,54 +131,49 @@ class PaymentForecaster:
         return self
 
     def _horizon(self, table: FeatureTable) -> float:
-        """Return 1.5 times the 99th percentile of the observed days to payment.
+        """Return ``horizon_factor`` times the 99th percentile of the observed days to payment.
 
         Rows watched at least this long before the cutoff are, nearly all, paid,
         so their calibration scores are known.
         """
         observed = ~np.isnan(table.remaining)
-        return 1.5 * float(np.percentile(table.remaining[observed], 99)) if observed.any() else 0.0
+        if not observed.any():
+            return 0.0
+        return self.settings.horizon_factor * float(np.percentile(table.remaining[observed], 99))
 
-    def _cross_scores(self, table: FeatureTable) -> tuple[np.ndarray, np.ndarray]:
-        """Return out-of-fold scores of the rows old enough to be scored, with their groups.
+    def _forward_scores(self, table: FeatureTable) -> tuple[np.ndarray, np.ndarray]:
+        """Return calibration scores and groups from consecutive blocks in time, each scored forward.
 
-        The scored rows are cut into consecutive folds in time; each fold is
-        scored by models fitted on every other row, censored rows included.
+        The calibration window holds the latest ``calibration_share`` of the
+        rows that are at least one horizon older than the cutoff, so nearly
+        all of them were paid by then. It is cut into ``folds`` blocks, and
+        each block is scored by models trained on the rows before it, with
+        what was still unpaid at the block's start censored, as the final
+        model is trained at the cutoff.
         """
-        scored = np.flatnonzero(table.observed_days >= self._horizon(table))
-        if len(scored) < self.settings.min_group_rows:
+        settled_enough = np.flatnonzero(table.observed_days >= self._horizon(table))
+        settled_enough = settled_enough[np.argsort(table.as_of[settled_enough], kind="stable")]
+        size = min(int(self.settings.calibration_share * len(table)), len(settled_enough))
+        if size < self.settings.min_group_rows:
             raise ValueError(
-                f"history too short: {len(scored)} invoices are older than the payment horizon; "
+                f"history too short: {len(settled_enough)} invoices are older than the payment horizon; "
                 f"at least {self.settings.min_group_rows} are needed"
             )
-        scored = scored[np.argsort(table.as_of[scored], kind="stable")]
         all_scores, all_groups = [], []
-        for fold in np.array_split(scored, self.settings.folds):
-            held_out = np.zeros(len(table), dtype=bool)
-            held_out[fold] = True
-            models = self._fit_quantiles(table.take(~held_out))
-            scores, groups = self._scores(models, table.take(held_out))
+        for block in np.array_split(settled_enough[len(settled_enough) - size:], self.settings.folds):
+            start = int(table.as_of[block[0]])
+            earlier = table.take(table.as_of < start).censored_at(start)
+            if np.isnan(earlier.remaining).all():
+                continue
+            models = self._fit_quantiles(earlier)
+            in_block = np.zeros(len(table), dtype=bool)
+            in_block[block] = True
+            scores, groups = self._scores(models, table.take(in_block))
             all_scores.append(scores)
             all_groups.append(groups)
+        if not all_scores:
+            raise ValueError("history too short: no invoice was paid before the calibration window")
         return np.concatenate(all_scores), np.concatenate(all_groups)
-
-    def _calibration_split(self, table: FeatureTable) -> tuple[np.ndarray, np.ndarray]:
-        """Return masks (calibration, proper training) split in time.
-
-        The calibration window ends one horizon before the cutoff, so that
-        nearly all its invoices were paid by then.
-        """
-        horizon = self._horizon(table)
-        settled_enough = table.observed_days >= horizon
-        eligible_as_of = np.sort(table.as_of[settled_enough])
-        if len(eligible_as_of) == 0:
-            raise ValueError("history too short: no invoice is older than the payment horizon of "
-                             f"{horizon:.0f} days; train again when it has more history")
-        share = self.settings.calibration_share
-        start = eligible_as_of[max(len(eligible_as_of) - int(share * len(table)), 0)]
-        calibration = settled_enough & (table.as_of >= start)
-        proper = table.as_of < start
-        return calibration, proper
 
     def _weights(self, table: FeatureTable) -> np.ndarray:
         """Inverse-probability-of-censoring weights; 0 for censored rows."""
@@ -219,12 +210,13 @@ class PaymentForecaster:
         kept = [self.feature_names[index] for index in self.columns]
         return [name in CATEGORICAL_FEATURES for name in kept]
 
-    def _fit_quantiles(self, table: FeatureTable) -> dict[str, HistGradientBoostingRegressor]:
+    def _fit_quantiles(self, table: FeatureTable, names=("lower", "median", "upper")) -> dict:
         weights = self._weights(table)
         used = weights > 0
         X, target = table.X[used][:, self.columns], table.remaining[used]
         models = {}
-        for name, quantile in self._quantiles().items():
+        for name in names:
+            quantile = self._quantiles()[name]
             models[name] = self._regressor(quantile).fit(X, target, sample_weight=weights[used])
         return models
 
@@ -235,10 +227,10 @@ class PaymentForecaster:
         """Return the conformity score of each row (how far outside the raw interval it fell)."""
         raw = self._raw_interval(models, table)
         lower, upper = raw["lower"], raw["upper"]
-        # A row still open at the cutoff counts as outside when it was open past its upper bound.
+        # A row still open at the cutoff counts as outside its interval, whatever the widening:
+        # its score is unknown, and counting it as a miss keeps the coverage on the safe side.
         remaining = np.where(np.isnan(table.remaining), np.inf, table.remaining)
         scores = np.maximum(lower - remaining, remaining - upper)
-        scores = np.where(np.isnan(table.remaining) & (table.observed_days <= upper), 0.0, scores)
         return scores, _group_labels(table, self.use_disputed)
 
     def _calibrate(self, scores: np.ndarray, groups: np.ndarray) -> None:
