@@ -67,22 +67,33 @@ class Predictions:
     group: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
+# History depth levels by the debtor's paid invoices: none, 1-5, 6-20, more than 20.
+HISTORY_DEPTHS = np.array([0, 1, 6, 21])
+
+
 def _group_labels(table: FeatureTable, use_disputed: bool) -> np.ndarray:
-    """Conformal group of each row: (due date reached, disputed, no payment history) as an int array."""
+    """Conformal group of each row: (due date reached, disputed, history depth) as an int array.
+
+    The relevant history of a disputed invoice is the debtor's earlier disputed
+    invoices, of any other invoice all its paid ones. Forecasts improve as a
+    history deepens, and a calibration window always lies earlier, with
+    shallower histories, than the invoices forecast after it; grouping by
+    depth keeps that from widening deep-history intervals too much.
+    """
     overdue = table.column("age_days") >= table.column("payment_term_days")
     disputed = table.column("disputed") > 0 if use_disputed else np.zeros(len(table), dtype=bool)
-    cold = table.column("paid_count") == 0
-    return np.column_stack([overdue, disputed, cold]).astype(int)
+    depth = np.searchsorted(HISTORY_DEPTHS, table.column("paid_count"), side="right") - 1
+    return np.column_stack([overdue, disputed, depth]).astype(int)
 
 
 def _parents(group: tuple[int, int, int]) -> list[str]:
     """Return the keys of a group and of its parents, narrowest first.
 
     A group with too few calibration rows borrows the widening of its parent:
-    first "no history" is forgotten, then "disputed", then the stage.
+    first the history depth is forgotten, then "disputed", then the stage.
     """
-    stage, disputed, cold = group
-    return [f"{stage}/{disputed}/{cold}", f"{stage}/{disputed}/*", f"{stage}/*/*", "*/*/*"]
+    stage, disputed, depth = group
+    return [f"{stage}/{disputed}/{depth}", f"{stage}/{disputed}/*", f"{stage}/*/*", "*/*/*"]
 
 
 def _members(groups: np.ndarray, key: str) -> np.ndarray:
@@ -108,6 +119,8 @@ class PaymentForecaster:
     def __init__(self, settings: ModelSettings | None = None, *, use_disputed: bool = True):
         self.settings = settings or ModelSettings()
         self.use_disputed = use_disputed
+        # Vocabulary of debtor countries, set by the trainer; scoring encodes countries with it.
+        self.countries: list[str] = []
         self.feature_names: list[str] = []
         self.columns: np.ndarray = np.zeros(0, dtype=int)
         self.widening: dict[str, float] = {}
@@ -235,8 +248,8 @@ class PaymentForecaster:
 
     def _calibrate(self, scores: np.ndarray, groups: np.ndarray) -> None:
         """Set the widening of each group to the conformal quantile of its scores."""
-        keys = {key for stage in (0, 1) for disputed in (0, 1) for cold in (0, 1)
-                for key in _parents((stage, disputed, cold))}
+        keys = {key for stage in (0, 1) for disputed in (0, 1) for depth in range(len(HISTORY_DEPTHS))
+                for key in _parents((stage, disputed, depth))}
         self.widening, self.calibration_rows = {}, {}
         for key in sorted(keys):
             members = _members(groups, key)

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "portal",
     "payments",
     "dashboard",
+    "forecasting",
 ]
 
 MIDDLEWARE = [
@@ -151,6 +152,7 @@ CELERY_TASK_ROUTES = {
     "dunning.tasks.*": {"queue": "dunning"},
     "dunning.tasks.send_message": {"queue": "mail"},
     "payments.tasks.*": {"queue": "webhooks"},
+    "forecasting.tasks.*": {"queue": "forecasting"},
 }
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
@@ -165,9 +167,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "dunning.tasks.requeue_stale_messages",
         "schedule": 300.0,
     },
+    "forecasting-nightly-scoring": {
+        # Hourly: each organisation is scored once per local day, from its local morning on.
+        "task": "forecasting.tasks.score_all_organizations",
+        "schedule": 3600.0,
+    },
+    "forecasting-monthly-training": {
+        # Hourly: each organisation trains once per local month, from its local morning on.
+        "task": "forecasting.tasks.train_all_organizations",
+        "schedule": 3600.0,
+    },
 }
 DUNNING_SEND_CLAIM_TIMEOUT_MINUTES = env_int("DUNNING_SEND_CLAIM_TIMEOUT_MINUTES", 15)
 DUNNING_LOCAL_START_HOUR = env_int("DUNNING_LOCAL_START_HOUR", 7)
+# Forecast scoring and training start at this local hour, before the dunning run reads risk alerts.
+FORECAST_LOCAL_START_HOUR = env_int("FORECAST_LOCAL_START_HOUR", 5)
 
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",
