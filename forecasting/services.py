@@ -119,8 +119,20 @@ def train_on_history(
     )
 
 
+def trained_model_register(*, organization: Organization, outcome: TrainingOutcome) -> TrainedModel:
+    """Store an organisation's trained model as its next version, promoted if not worse than the current one."""
+    with tenant_context(organization):
+        return _register(
+            TrainedModel, TrainedModel.objects.for_organization(organization), outcome, organization=organization
+        )
+
+
+def pooled_model_register(*, outcome: TrainingOutcome, organizations: int) -> PooledModel:
+    """Store a pooled model as the next version, promoted if not worse than the current one."""
+    return _register(PooledModel, PooledModel.objects.all(), outcome, organizations=organizations)
+
+
 def _register(model_class, queryset, outcome: TrainingOutcome, **extra):
-    """Store the outcome as the next version and promote it if it is not worse; one transaction."""
     with transaction.atomic():
         current = queryset.select_for_update().filter(status=ModelStatus.PROMOTED).first()
         promote, reason = promotion_decision(outcome.metrics, current.metrics if current else None)
@@ -156,9 +168,7 @@ def forecast_train(*, organization: Organization, today: dt.date | None = None) 
                 f"{paid} paid invoices; an own model needs {MIN_PAID_INVOICES}, the pooled model scores until then"
             )
         outcome = train_on_history(history, today=today)
-        return _register(
-            TrainedModel, TrainedModel.objects.for_organization(organization), outcome, organization=organization
-        )
+    return trained_model_register(organization=organization, outcome=outcome)
 
 
 def pooled_history(organizations) -> InvoiceHistory:
@@ -198,7 +208,7 @@ def forecast_train_pooled(*, today: dt.date) -> PooledModel:
     """Train the pooled model on every organisation's history and register it."""
     organizations = list(Organization.objects.order_by("slug"))
     outcome = train_on_history(pooled_history(organizations), today=today)
-    return _register(PooledModel, PooledModel.objects.all(), outcome, organizations=len(organizations))
+    return pooled_model_register(outcome=outcome, organizations=len(organizations))
 
 
 def current_model(organization: Organization) -> TrainedModel | PooledModel | None:

@@ -11,7 +11,7 @@ import secrets
 from collections import defaultdict
 
 import numpy as np
-from django.db.models import Max
+from django.db.models import BooleanField, Case, Max, Value, When
 
 from debtors.models import Debtor
 from dunning.models import ActionStatus, DunningAction
@@ -53,9 +53,14 @@ def history_from_database(organization: Organization) -> InvoiceHistory:
         .values_list("id", "debtor_id", "issue_date", "due_date", "total_amount", "disputed_at", "settlement_status")
     )
     settled_days = _settled_days(organization)
+    # Whether a debtor has an e-mail address is decided in the database, so the address is never read.
+    has_email = Case(When(email="", then=Value(False)), default=Value(True), output_field=BooleanField())
     debtors = {
         row[0]: row[1:]
-        for row in Debtor.objects.for_organization(organization).values_list("id", "kind", "country", "email")
+        for row in Debtor.objects.for_organization(organization)
+        .order_by()
+        .annotate(has_email=has_email)
+        .values_list("id", "kind", "country", "has_email")
     }
     codes: dict = {}
     debtor = np.array([codes.setdefault(row[1], len(codes)) for row in invoices], dtype=np.int64)
