@@ -8,8 +8,8 @@ import pytest
 from forecasting.backtest import run_backtest
 from forecasting.features import issue_table, training_table
 from forecasting.model import PaymentForecaster, conformal_quantile
-from tests.forecasting.conftest import FAST
 from forecasting.synthetic import generate_history
+from tests.forecasting.conftest import FAST
 
 
 @pytest.fixture(scope="module")
