@@ -11,6 +11,7 @@ from dashboard import selectors
 from dashboard.services import ANSWER_MAX_LENGTH
 from debtors.models import Debtor
 from invoices.models import InvoiceStatus
+from payt.dates import PaymentTermBasis
 from payt.models import (
     COUNTRY_CHOICES,
     DEBTOR_LANGUAGE_CHOICES,
@@ -106,11 +107,24 @@ class OrganizationSettingsForm(forms.Form):
     default_language = forms.ChoiceField(
         label=_("Default debtor language"), choices=DEBTOR_LANGUAGE_CHOICES
     )
+    payment_term_basis = forms.ChoiceField(
+        label=_("Payment term counts"),
+        choices=PaymentTermBasis.choices,
+        required=False,
+        help_text=_("Used when an invoice arrives without a due date."),
+    )
     payment_term_days = forms.IntegerField(
         label=_("Default payment term"),
         min_value=0,
         max_value=365,
         help_text=_("Days after the issue date, used when an invoice has no due date."),
+    )
+    payment_term_months = forms.IntegerField(
+        label=_("Months after the end of the invoice month"),
+        min_value=0,
+        max_value=24,
+        required=False,
+        help_text=_("For example 1: an invoice of 10 February is due on 31 March."),
     )
     email = forms.EmailField(
         label=_("Contact e-mail"),
@@ -118,6 +132,15 @@ class OrganizationSettingsForm(forms.Form):
         help_text=_("Debtors' replies to e-mails go to this address."),
     )
     iban = forms.CharField(label=_("IBAN"), required=False, max_length=42)
+
+    def clean(self):
+        cleaned = super().clean()
+        # A form posted without the payment-term fields leaves them as they are.
+        if not cleaned.get("payment_term_basis"):
+            cleaned.pop("payment_term_basis", None)
+        if cleaned.get("payment_term_months") is None:
+            cleaned.pop("payment_term_months", None)
+        return cleaned
 
 
 class UserAddForm(forms.Form):

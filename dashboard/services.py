@@ -27,7 +27,9 @@ ORGANIZATION_SETTING_FIELDS = (
     "name",
     "time_zone",
     "default_language",
+    "payment_term_basis",
     "payment_term_days",
+    "payment_term_months",
     "email",
     "iban",
 )

@@ -1,5 +1,6 @@
 """Debtors (the creditor's customers) and their timeline."""
 
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -24,6 +25,18 @@ class Debtor(TenantModel):
     kvk_number = models.CharField(_("KvK number"), max_length=20, blank=True)
     vat_number = models.CharField(_("VAT number"), max_length=20, blank=True)
     external_id = models.CharField(_("external id"), max_length=100, blank=True)
+    tags = ArrayField(models.CharField(max_length=50), default=list, blank=True, verbose_name=_("tags"))
+    # Set by hand to override the workflow rules; empty lets the rules decide.
+    workflow = models.ForeignKey(
+        "dunning.Workflow",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("workflow"),
+    )
+    # An e-mail to the address bounced; reminders go by phone or post until it is corrected.
+    email_doubtful = models.BooleanField(_("e-mail address doubtful"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -52,6 +65,9 @@ class TimelineKind(models.TextChoices):
     ANSWER = "answer", _("Answer")
     PAYMENT = "payment", _("Payment")
     NOTE = "note", _("Note")
+    HOLD = "hold", _("Hold")
+    CALL = "call", _("Call")
+    CHARGE = "charge", _("Costs and interest")
 
 
 class TimelineEvent(TenantModel):

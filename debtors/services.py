@@ -6,8 +6,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from debtors.models import Debtor, DebtorKind, TimelineEvent
+from debtors.models import Debtor, DebtorKind, TimelineEvent, TimelineKind
 from payt.models import DEBTOR_LANGUAGE_CHOICES, Organization
+from payt.phones import InvalidPhoneNumber, normalize_phone
 
 DEBTOR_FIELDS = (
     "kind", "name", "email", "phone", "language", "address_line", "postal_code",
@@ -69,3 +70,42 @@ def timeline_record(
         data=data or {},
         occurred_at=occurred_at or timezone.now(),
     )
+
+
+@transaction.atomic
+def debtor_contact_update(*, debtor: Debtor, email: str, phone: str, user=None) -> Debtor:
+    """Change the debtor's e-mail address and phone number; a new e-mail address is no longer doubtful.
+
+    The phone number is stored in E.164 form. The change is on the
+    debtor's timeline.
+    """
+    email = email.strip()
+    phone = phone.strip()
+    if phone:
+        try:
+            phone = normalize_phone(phone, debtor.country or debtor.organization.country)
+        except InvalidPhoneNumber as error:
+            raise ValidationError({"phone": str(error)}) from None
+    debtor = Debtor.objects.select_for_update().get(pk=debtor.pk)
+    changes = {
+        field: [getattr(debtor, field), value]
+        for field, value in (("email", email), ("phone", phone))
+        if getattr(debtor, field) != value
+    }
+    if not changes:
+        return debtor
+
+    debtor.email = email
+    debtor.phone = phone
+    if "email" in changes:
+        debtor.email_doubtful = False
+    debtor.full_clean(exclude=["organization"])
+    debtor.save(update_fields=["email", "phone", "email_doubtful"])
+    timeline_record(
+        debtor=debtor,
+        kind=TimelineKind.NOTE,
+        summary="Contact details changed: "
+        + ", ".join(f"{field} {old or '-'} -> {new or '-'}" for field, (old, new) in changes.items()),
+        data={"event": "contact_changed", "changes": changes, "by": getattr(user, "email", "")},
+    )
+    return debtor

@@ -51,6 +51,9 @@ def _describe_payment(event: TimelineEvent, money: str | None) -> str | None:
 def _describe_message(event: TimelineEvent) -> str | None:
     from dunning.models import StepTemplate
 
+    delivery = _describe_delivery(event.data)
+    if delivery is not None:
+        return delivery
     template = event.data.get("template")
     invoices = event.data.get("invoices")
     if template not in StepTemplate.values or not invoices:
@@ -59,6 +62,30 @@ def _describe_message(event: TimelineEvent) -> str | None:
         "step": StepTemplate(template).label,
         "invoices": ", ".join(invoices),
     }
+
+
+def _describe_delivery(data: dict) -> str | None:
+    """Describe a bounce or a posted letter; None for any other message event."""
+    if data.get("event") == "email_bounced":
+        return _("E-mail to %(email)s bounced: %(reason)s") % {
+            "email": data.get("address") or "-",
+            "reason": _excerpt(data.get("reason", "")),
+        }
+    if data.get("event") == "letter_posted":
+        return _("Letter posted on %(posted_on)s; taken as delivered on %(delivered_on)s") % {
+            "posted_on": data.get("posted_on", ""),
+            "delivered_on": data.get("delivered_on", ""),
+        }
+    return None
+
+
+def _describe_contact_change(data: dict) -> str:
+    labels = {"email": _("e-mail"), "phone": _("phone")}
+    changes = [
+        _("%(field)s %(old)s → %(new)s") % {"field": labels.get(field, field), "old": old or "–", "new": new or "–"}
+        for field, (old, new) in data.get("changes", {}).items()
+    ]
+    return _("Contact details changed: %(changes)s") % {"changes": ", ".join(changes)}
 
 
 def describe_event(event: TimelineEvent) -> str:
@@ -76,6 +103,8 @@ def describe_event(event: TimelineEvent) -> str:
         text = _("Question from the portal: %(text)s") % {"text": _excerpt(data["text"])}
     elif event.kind == TimelineKind.NOTE and data.get("event") == "disputed" and "text" in data:
         text = _("Invoice %(number)s disputed: %(text)s") % {"number": data.get("number", ""), "text": data["text"]}
+    elif event.kind == TimelineKind.NOTE and data.get("event") == "contact_changed":
+        text = _describe_contact_change(data)
     elif event.kind == TimelineKind.ANSWER and "text" in data:
         text = _("Answer: %(text)s") % {"text": _excerpt(data["text"])}
     return text or event.summary

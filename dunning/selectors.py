@@ -11,8 +11,10 @@ from django.db.models import Max, Q, Sum
 from dunning.models import (
     ActionStatus,
     DunningAction,
+    Hold,
     Message,
     MessageStatus,
+    OffsetFrom,
     Workflow,
     WorkflowStep,
 )
@@ -37,6 +39,26 @@ class ReminderLine:
     open: Decimal
 
 
+def workflows_with_steps(organization: Organization) -> list[Workflow]:
+    """Return the organisation's workflows by priority, each with ``steps_list`` loaded in position order."""
+    workflows = list(Workflow.objects.for_organization(organization).order_by("priority", "name"))
+    steps = WorkflowStep.objects.for_organization(organization).order_by("position")
+    by_workflow = defaultdict(list)
+    for step in steps:
+        by_workflow[step.workflow_id].append(step)
+    for workflow in workflows:
+        workflow.steps_list = by_workflow[workflow.pk]
+    return workflows
+
+
+def overdue_claims_of_debtor(debtor, run_date: dt.date, exclude: Sequence = ()) -> list[Invoice]:
+    """Return the debtor's open invoices that are past due on ``run_date``, oldest first."""
+    invoices = receivable_invoices(Invoice.objects.for_organization(debtor.organization)).filter(
+        debtor=debtor, due_date__lt=run_date
+    )
+    return list(invoices.exclude(pk__in=exclude).select_related("debtor").order_by("due_date", "number"))
+
+
 def default_workflow_steps(organization: Organization) -> list[WorkflowStep]:
     """Return the steps of the organisation's default workflow, or [] if it has none."""
     workflow = Workflow.objects.for_organization(organization).filter(is_default=True).first()
@@ -47,7 +69,8 @@ def default_workflow_steps(organization: Organization) -> list[WorkflowStep]:
 
 def invoices_to_plan(organization: Organization, run_date: dt.date, steps: Sequence[WorkflowStep]):
     """Return the receivable invoices whose due date is close enough for some step to apply."""
-    earliest_offset = min(step.days_after_due for step in steps)
+    due_date_offsets = [step.days_after_due for step in steps if step.offset_from == OffsetFrom.DUE_DATE]
+    earliest_offset = min(due_date_offsets or [0])
     latest_due_date = run_date - dt.timedelta(days=earliest_offset)
     invoices = receivable_invoices(Invoice.objects.for_organization(organization))
     return invoices.filter(due_date__lte=latest_due_date).select_related("debtor").order_by("due_date", "number")
@@ -146,3 +169,84 @@ def organizations_due_for_run(now: dt.datetime, start_hour: int) -> list[tuple[O
         if local.hour >= start_hour:
             due.append((organization, local.date()))
     return due
+
+
+def active_holds(organization, on_date: dt.date):
+    """Return the holds in force on ``on_date``: not released, and not past their end date."""
+    return Hold.objects.for_organization(organization).filter(
+        Q(until__isnull=True) | Q(until__gte=on_date), released_at__isnull=True
+    )
+
+
+def held_debtors_and_invoices(organization, on_date: dt.date) -> tuple[dict, dict]:
+    """Return ({debtor id: hold}, {invoice id: hold}) of the holds in force on ``on_date``."""
+    debtor_holds: dict = {}
+    invoice_holds: dict = {}
+    for hold in active_holds(organization, on_date).order_by("created_at"):
+        if hold.invoice_id is None:
+            debtor_holds.setdefault(hold.debtor_id, hold)
+        else:
+            invoice_holds.setdefault(hold.invoice_id, hold)
+    return debtor_holds, invoice_holds
+
+
+@dataclass(frozen=True)
+class AmountDue:
+    """What a debtor must pay on one invoice today: the open principal plus open costs and interest."""
+
+    principal: Decimal
+    costs: Decimal
+    interest: Decimal
+
+    @property
+    def total(self) -> Decimal:
+        return self.principal + self.costs + self.interest
+
+
+def amount_due(invoice: Invoice, on_date: dt.date | None = None) -> AmountDue:
+    """Return the open principal of ``invoice`` and its open charges, by kind.
+
+    ``on_date`` is accepted for when interest accrues daily; today interest
+    counts only once it is charged.
+    """
+    from dunning.models import Charge, ChargeKind
+
+    open_charges = (
+        Charge.objects.filter(invoice=invoice, waived_at__isnull=True, open_amount__gt=0)
+        .values("kind")
+        .annotate(total=Sum("open_amount"))
+    )
+    by_kind = {row["kind"]: row["total"] for row in open_charges}
+    interest = by_kind.pop(ChargeKind.INTEREST, ZERO)
+    principal = max(invoice.open_amount, ZERO) if not invoice.is_credit else ZERO
+    return AmountDue(principal=principal, costs=sum(by_kind.values(), ZERO), interest=interest)
+
+
+def interest_to_date(invoice: Invoice, on_date: dt.date, *, shown: bool) -> Decimal:
+    """Return the statutory interest on the open principal from the day after the due date up to ``on_date``.
+
+    Zero when the step does not show interest, before the invoice is overdue,
+    and where the law of the debtor's country has no statutory rate for its
+    kind (French and British consumers).
+    """
+    from dunning.calculation import CalculationError
+    from dunning.charges import debtor_kind_for_law, law_country
+    from dunning.interest import statutory_interest
+    from dunning.rate_selectors import interest_regime_for, interest_schedule
+
+    if not shown or on_date <= invoice.due_date or invoice.open_amount <= 0:
+        return ZERO
+    try:
+        regime = interest_regime_for(
+            law_country(invoice.debtor, invoice.organization), debtor_kind_for_law(invoice.debtor)
+        )
+        result = statutory_interest(
+            invoice.open_amount,
+            invoice.due_date + dt.timedelta(days=1),
+            on_date,
+            interest_schedule(regime),
+            due_date=invoice.due_date,
+        )
+    except CalculationError:
+        return ZERO
+    return result.amount

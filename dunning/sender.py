@@ -13,36 +13,50 @@ is longer than the hard time limit of the send task, so a live worker does
 not lose its row that way. If the worker died after the SMTP server had
 accepted the mail, the release sends it again; the fixed Message-ID header
 lets the receiving server recognise the copy.
+
+Each message goes out on its channel: e-mail (bodies plus the PDF), letter
+(into the day's letter batch, ``dunning.letters``), SMS (through the
+provider of ``dunning.sms``) or phone (a task on the call list). An e-mail
+to a debtor whose address is doubtful goes out as a phone task instead, or
+as a letter when there is no phone number or the message is a 14-day
+letter, which must be in writing.
 """
 
 import datetime as dt
 import logging
 import smtplib
-from email.utils import parseaddr
 
+from celery import current_app
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.mail import BadHeaderError, EmailMultiAlternatives
-from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
-from django.utils import timezone, translation
-from django.utils.text import slugify
+from django.utils import timezone
 
 from debtors.models import TimelineKind
 from debtors.services import timeline_record
 from dunning import selectors
-from dunning.content import reminder_context, reminder_subject, render_bodies, wording_for
-from dunning.models import ActionStatus, DunningAction, Message, MessageStatus
-from dunning.pdf import render_reminder_pdf
+from dunning.bounces import email_bounce_record
+from dunning.channels import DATA_ERRORS, Delivery, deliver, fallback_channel
+from dunning.fourteen_day import fourteen_day_letter_record
+from dunning.letters import letter_batch_for_day
+from dunning.models import (
+    ActionStatus,
+    Channel,
+    DunningAction,
+    LetterBatch,
+    Message,
+    MessageStatus,
+    PhoneTask,
+    PhoneTaskSource,
+)
+from dunning.phone import phone_task_create
 from dunning.planner import hold_reason
 from dunning.selectors import ReminderLine
-from invoices.pdf import MissingGlyphsError
 from invoices.selectors import debtor_net_balance
+from payt.dates import local_today
 from payt.models import Organization
 from payt.tenancy import tenant_context
 from portal.models import Question, QuestionStatus
-from portal.services import portal_url_for_debtor
 
 logger = logging.getLogger(__name__)
 
@@ -51,19 +65,19 @@ MAX_SEND_ATTEMPTS = 6
 CLAIM_TIMEOUT = dt.timedelta(minutes=getattr(settings, "DUNNING_SEND_CLAIM_TIMEOUT_MINUTES", 15))
 TRANSIENT_ERRORS = (smtplib.SMTPException, ConnectionError, TimeoutError)
 REASON_MAX_LENGTH = 300
-
-
-class MessageDataError(ValueError):
-    """Raised when a message cannot be sent because of its data; a retry would not help."""
+BUILD_LETTER_BATCH_TASK = "dunning.tasks.build_letter_batch"
+FALLBACK_WORDS = {Channel.PHONE: "a phone task", Channel.LETTER: "a letter"}
 
 
 def dunning_message_send(*, message_id) -> str | None:
-    """Send one queued message; return its new status, or None if it was not queued.
+    """Send one queued message on its channel; return its new status, or None if it was not queued.
 
-    Transient SMTP and connection errors put the message back in the queue
-    and are re-raised so that the caller (the Celery task) retries. After
-    ``MAX_SEND_ATTEMPTS`` the message fails instead. Data errors (no valid
-    recipient, a character no font can draw) fail the message at once. Any
+    Transient SMTP, connection and SMS-provider errors put the message back
+    in the queue and are re-raised so that the caller (the Celery task)
+    retries. After ``MAX_SEND_ATTEMPTS`` the message fails instead. Data
+    errors (no valid recipient, address or number, a character no font can
+    draw) fail the message at once. A permanent SMTP rejection fails it and
+    records a bounce: a phone task, and the address marked doubtful. Any
     other exception propagates and leaves the row in "sending" until
     ``message_requeue_stale`` releases it.
     """
@@ -76,21 +90,23 @@ def dunning_message_send(*, message_id) -> str | None:
         return MessageStatus.SKIPPED
 
     try:
-        email = build_reminder_email(message, lines)
-        email.send()
+        channel, note = message_route(message=message)
+        delivery = deliver(message, channel, lines, note)
     except TRANSIENT_ERRORS as error:
         return _handle_delivery_error(message, error)
-    except (MessageDataError, MissingGlyphsError, BadHeaderError) as error:
+    except DATA_ERRORS as error:
         message_fail(message=message, reason=str(error))
         return MessageStatus.FAILED
 
-    message_record_sent(message=message, subject=email.subject)
+    message_record_sent(message=message, delivery=delivery)
     return MessageStatus.SENT
 
 
 def _handle_delivery_error(message: Message, error: Exception) -> str:
     if _is_permanent_smtp_error(error):
-        message_fail(message=message, reason=f"SMTP server rejected the message: {error}")
+        reason = f"SMTP server rejected the message: {error}"
+        message_fail(message=message, reason=reason)
+        email_bounce_record(message_id=message.pk, address=message.debtor.email, reason=reason)
         return MessageStatus.FAILED
     if message.attempts >= MAX_SEND_ATTEMPTS:
         message_fail(message=message, reason=f"Sending failed after {message.attempts} attempts: {error}")
@@ -107,6 +123,33 @@ def _is_permanent_smtp_error(error: Exception) -> bool:
     if isinstance(error, smtplib.SMTPResponseException):
         return error.smtp_code >= 500
     return False
+
+
+def message_route(*, message: Message) -> tuple[str, str]:
+    """Return the channel to send on and a note: the message's own, or a fallback for a doubtful address.
+
+    Raises ``MessageDataError`` when the debtor can be reached on no other channel.
+    """
+    if message.channel != Channel.EMAIL or not message.debtor.email_doubtful:
+        return message.channel, ""
+    channel = fallback_channel(message)
+    note = f"E-mail address {message.debtor.email} is doubtful; sent as {FALLBACK_WORDS[channel]} instead."
+    return channel, note
+
+
+def _move_to_channel(message: Message, channel: str) -> None:
+    """Move the message to the channel it went out on, unless the debtor already has a message there that day."""
+    try:
+        with transaction.atomic():
+            Message.objects.filter(pk=message.pk).update(channel=channel)
+    except IntegrityError:
+        # One message per debtor, channel and day: the row keeps its channel,
+        # and the phone task or letter batch shows how it went out.
+        logger.info(
+            "Message %s keeps channel %s; the debtor has a %s message that day", message.pk, message.channel, channel
+        )
+        return
+    message.channel = channel
 
 
 @transaction.atomic
@@ -166,79 +209,90 @@ def _open_question_invoice_ids(actions: list[DunningAction]) -> set:
     return set(questions.values_list("invoice_id", flat=True))
 
 
-def build_reminder_email(message: Message, lines: list[ReminderLine]) -> EmailMultiAlternatives:
-    """Render the reminder in the debtor's language: text and HTML bodies, the PDF attached."""
-    recipient = _valid_recipient(message)
-    portal_url = portal_url_for_debtor(message.debtor)
-    with translation.override(message.language):
-        subject = reminder_subject(message, lines)
-        text_body, html_body = render_bodies(reminder_context(message, lines, portal_url))
-        pdf = render_reminder_pdf(message, lines, portal_url)
-        filename = f"{slugify(str(wording_for(message, lines).title))}-{message.run_date.isoformat()}.pdf"
-
-    email = EmailMultiAlternatives(
-        subject=subject,
-        body=text_body,
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[recipient],
-        reply_to=[message.organization.email] if message.organization.email else None,
-        headers={"Message-ID": _message_id_header(message)},
-    )
-    email.attach_alternative(html_body, "text/html")
-    email.attach(filename, pdf, "application/pdf")
-    return email
-
-
-def _valid_recipient(message: Message) -> str:
-    recipient = message.debtor.email
-    if not recipient:
-        raise MessageDataError(
-            f"Debtor {message.debtor.name!r} has no e-mail address; add one and requeue the message."
-        )
-    try:
-        validate_email(recipient)
-    except ValidationError:
-        raise MessageDataError(
-            f"E-mail address {recipient!r} of debtor {message.debtor.name!r} is invalid; "
-            "correct it and requeue the message."
-        ) from None
-    return recipient
-
-
-def _message_id_header(message: Message) -> str:
-    # The same Message-ID on every attempt lets a receiving server drop a
-    # copy that a retry delivered after an ambiguous SMTP failure.
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "localhost"
-    return f"<dunning-{message.pk}@{domain}>"
-
-
 @transaction.atomic
-def message_record_sent(*, message: Message, subject: str) -> None:
-    """Mark the message and its invoices' actions sent and record it on the debtor's timeline."""
+def message_record_sent(*, message: Message, delivery: Delivery) -> None:
+    """Mark the message and its invoices' actions sent and record it on the debtor's timeline.
+
+    A letter joins the organisation's letter batch of the day, and a call
+    becomes a phone task, in the same transaction.
+    """
     now = timezone.now()
-    updated = Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
-        status=MessageStatus.SENT,
-        sent_at=now,
-        subject=subject[:300],
-        recipient=message.debtor.email,
-        status_reason="",
-    )
-    if not updated:
-        logger.warning("Message %s was sent but its row was no longer in 'sending'", message.pk)
+    today = local_today(message.organization)
     actions = DunningAction.objects.filter(message=message, status=ActionStatus.PLANNED)
     numbers = list(actions.order_by("invoice__due_date", "invoice__number").values_list("invoice__number", flat=True))
     single_invoice = actions.first().invoice if len(numbers) == 1 else None
-    actions.update(status=ActionStatus.SENT)
+    if delivery.channel != message.channel:
+        _move_to_channel(message, delivery.channel)
+    letter_batch = None
+    if delivery.channel == Channel.LETTER:
+        letter_batch = letter_batch_for_day(organization=message.organization, day=today)
+    if delivery.channel == Channel.PHONE:
+        _phone_task_for(message, single_invoice, delivery)
 
+    updated = Message.objects.filter(pk=message.pk, status=MessageStatus.SENDING).update(
+        status=MessageStatus.SENT,
+        sent_at=now,
+        subject=delivery.subject[:300],
+        recipient=delivery.recipient[:254],
+        status_reason=delivery.note[:REASON_MAX_LENGTH],
+        delivered_on=delivery.delivered_on,
+        provider_id=delivery.provider_id,
+        letter_batch=letter_batch,
+    )
+    if not updated:
+        logger.warning("Message %s was sent but its row was no longer in 'sending'", message.pk)
+    actions.update(status=ActionStatus.SENT)
+    if delivery.delivered_on is not None:
+        message.channel, message.delivered_on = delivery.channel, delivery.delivered_on
+        fourteen_day_letter_record(message=message, sent_on=delivery.delivered_on)
+
+    summary, data = _timeline_entry(message, delivery, numbers, letter_batch)
     timeline_record(
-        debtor=message.debtor,
-        invoice=single_invoice,
-        kind=TimelineKind.MESSAGE,
-        summary=f"{message.get_template_display()} sent to {message.debtor.email}: {', '.join(numbers)}",
-        data={"message_id": str(message.pk), "template": message.template, "invoices": numbers},
+        debtor=message.debtor, invoice=single_invoice, kind=TimelineKind.MESSAGE, summary=summary, data=data,
         occurred_at=now,
     )
-    logger.info("Message %s sent to debtor %s for %d invoices", message.pk, message.debtor_id, len(numbers))
+    if letter_batch is not None:
+        _enqueue_letter_batch_build(letter_batch)
+    logger.info(
+        "Message %s sent by %s to debtor %s for %d invoices",
+        message.pk, delivery.channel, message.debtor_id, len(numbers),
+    )
+
+
+def _phone_task_for(message: Message, invoice, delivery: Delivery) -> None:
+    linked = PhoneTask.objects.filter(message=message).exists()
+    phone_task_create(
+        debtor=message.debtor,
+        source=PhoneTaskSource.WORKFLOW,
+        invoice=invoice,
+        reason=delivery.note or str(message.get_template_display()),
+        script=delivery.phone_script,
+        message=None if linked else message,
+    )
+
+
+def _timeline_entry(message: Message, delivery: Delivery, numbers: list[str], letter_batch) -> tuple[str, dict]:
+    template = message.get_template_display()
+    invoices = ", ".join(numbers)
+    data = {"message_id": str(message.pk), "template": message.template, "invoices": numbers}
+    if delivery.channel == Channel.EMAIL:
+        return f"{template} sent to {delivery.recipient}: {invoices}", data
+
+    data["channel"] = delivery.channel
+    if delivery.channel == Channel.LETTER:
+        data["letter_batch"] = str(letter_batch.pk)
+        return f"{template} put in the letters of {letter_batch.batch_date.isoformat()}: {invoices}", data
+    if delivery.channel == Channel.SMS:
+        return f"{template} sent by SMS to {delivery.recipient}: {invoices}", data
+    return f"{template} put on the call list: {invoices}", data
+
+
+def _enqueue_letter_batch_build(letter_batch: LetterBatch) -> None:
+    # By name, because dunning.tasks imports this module. Robust: the letter is
+    # sent either way, and a failed enqueue only delays the build until the
+    # next letter or the download, which builds a stale batch first.
+    args = [str(letter_batch.organization_id), str(letter_batch.pk)]
+    transaction.on_commit(lambda: current_app.send_task(BUILD_LETTER_BATCH_TASK, args=args), robust=True)
 
 
 @transaction.atomic

@@ -17,6 +17,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from dunning import selectors
+from dunning.letters import letter_batch_build
+from dunning.models import LetterBatch
 from dunning.sender import dunning_message_send, message_requeue_stale
 from dunning.services import dunning_run
 from payt.models import Organization
@@ -100,3 +102,21 @@ def requeue_stale_messages() -> int:
             send_message.delay(str(organization.pk), str(message_id))
         count += len(message_ids)
     return count
+
+
+@shared_task
+def build_letter_batch(organization_id: str, batch_id: str) -> int:
+    """Bring a letter batch's PDF up to date; return the number of letters in it.
+
+    The sender enqueues one build per letter. The first build takes every
+    letter so far, so the builds after it find the PDF current and do nothing.
+    """
+    organization = _organization(organization_id)
+    if organization is None:
+        return 0
+    with tenant_context(organization):
+        batch = LetterBatch.objects.filter(pk=batch_id).first()
+        if batch is None:
+            logger.warning("Letter batch %s no longer exists; build skipped", batch_id)
+            return 0
+        return letter_batch_build(batch=batch).letter_count

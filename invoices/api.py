@@ -1,7 +1,8 @@
 """REST API of invoices, credit notes and payments, and the UBL import endpoint."""
 
 import uuid
-from decimal import Decimal
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
@@ -20,17 +21,21 @@ from invoices.imports import (
     normalize_currency,
     payment_import,
 )
-from invoices.models import Allocation, DocumentKind, Invoice, InvoiceStatus, Payment
+from invoices.lines import QUANTITY_PLACES, UNIT_PRICE_PLACES, LineInput, invoice_totals
+from invoices.models import Allocation, DocumentKind, Invoice, InvoiceLine, InvoiceStatus, Payment
 from invoices.selectors import invoice_status
 from payt.api_auth import TenantApiViewMixin
 from payt.api_base import ApiViewMixin, ErrorSerializer, TextXmlBodyParser, XmlBodyParser
 from payt.dates import days_past_due, local_today
-from payt.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+from payt.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, format_amount
 from portal.services import portal_url_for_invoice, portal_urls_for_debtors
 
 
 def money_field(**kwargs) -> serializers.DecimalField:
-    return serializers.DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs)
+    # Input with more than two decimals is rejected; output is rounded half up, never half to even.
+    return serializers.DecimalField(
+        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, rounding=ROUND_HALF_UP, **kwargs
+    )
 
 
 def _currency(value: str) -> str:
@@ -50,6 +55,47 @@ def _document_date(value):
 
 # --- Serializers ----------------------------------------------------------------------
 
+MAX_LINES = 5000
+TOTAL_REQUIRED = "This field is required unless lines are given; send the total including VAT."
+
+
+def _line_quantity(**kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=16, decimal_places=QUANTITY_PLACES, **kwargs)
+
+
+def _line_unit_price(**kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=20, decimal_places=UNIT_PRICE_PLACES, **kwargs)
+
+
+def _vat_rate(**kwargs) -> serializers.DecimalField:
+    return serializers.DecimalField(max_digits=5, decimal_places=2, **kwargs)
+
+
+class InvoiceLineSerializer(serializers.Serializer):
+    """An invoice line as the API returns it."""
+
+    position = serializers.IntegerField()
+    description = serializers.CharField()
+    quantity = _line_quantity()
+    unit_price = _line_unit_price()
+    vat_rate = _vat_rate(help_text="Percent.")
+    line_net = money_field(help_text="Quantity x unit price rounded half up, or the amount the UBL line states.")
+
+
+class InvoiceLineInputSerializer(serializers.Serializer):
+    """An invoice line sent with ``POST /api/v1/invoices/``."""
+
+    description = serializers.CharField(max_length=500)
+    quantity = _line_quantity(help_text="Negative for a returned or discounted quantity.")
+    unit_price = _line_unit_price(help_text="Price per unit excluding VAT, up to six decimals.")
+    vat_rate = _vat_rate(min_value=Decimal("0"), max_value=Decimal("100"), help_text="Percent, for example 21.")
+    line_net = money_field(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Optional check: quantity x unit price rounded half up to the cent; a different value is rejected.",
+    )
+
 
 class InvoiceSerializer(serializers.Serializer):
     """An invoice or credit note as the API returns it. Amounts are strings with two decimals.
@@ -65,7 +111,7 @@ class InvoiceSerializer(serializers.Serializer):
     issue_date = serializers.DateField()
     due_date = serializers.DateField()
     due_date_derived = serializers.BooleanField(
-        help_text="True when the due date is the issue date plus the payment term."
+        help_text="True when the due date was derived from the organisation's default payment term."
     )
     currency = serializers.CharField()
     total_amount = money_field(help_text="Total including VAT; negative for a negative (credit) invoice.")
@@ -81,6 +127,7 @@ class InvoiceSerializer(serializers.Serializer):
     external_id = serializers.CharField()
     source_format = serializers.CharField()
     portal_url = serializers.SerializerMethodField()
+    lines = InvoiceLineSerializer(many=True, help_text="The invoice lines in document order; [] when none were sent.")
     created_at = serializers.DateTimeField()
 
     @extend_schema_field(serializers.ChoiceField(choices=InvoiceStatus.choices))
@@ -115,11 +162,27 @@ class InvoiceCreateSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
-        help_text="Default: issue date plus the payment term.",
+        help_text=(
+            "Default: from the organisation's payment term, days after the issue date "
+            "or months after the end of the invoice month."
+        ),
     )
     currency = serializers.CharField(max_length=20, default="EUR", help_text="ISO 4217 code.")
-    total_amount = money_field(min_value=Decimal("0"), help_text='Total including VAT, for example "1656.25".')
-    vat_amount = money_field(min_value=Decimal("0"), default=Decimal("0.00"))
+    total_amount = money_field(
+        min_value=Decimal("0"),
+        required=False,
+        default=None,
+        help_text=(
+            'Total including VAT, for example "1656.25". Required without lines; with lines it is computed '
+            "from them, and a total that differs is rejected."
+        ),
+    )
+    vat_amount = money_field(
+        min_value=Decimal("0"),
+        required=False,
+        default=None,
+        help_text="VAT included in the total. Default: computed from the lines, or 0.00 without lines.",
+    )
     payment_reference = serializers.CharField(max_length=40, required=False, default="", allow_blank=True)
     preceding_number = serializers.CharField(
         max_length=100,
@@ -128,6 +191,26 @@ class InvoiceCreateSerializer(serializers.Serializer):
         allow_blank=True,
         help_text="For a credit note: number of the invoice it corrects, to which the credit is allocated.",
     )
+    lines = InvoiceLineInputSerializer(
+        many=True,
+        required=False,
+        default=list,
+        max_length=MAX_LINES,
+        help_text=(
+            "Optional invoice lines. Each line net is quantity x unit price rounded half up; VAT is computed "
+            "per rate over the line nets and rounded half up."
+        ),
+    )
+
+    def to_internal_value(self, data):
+        # validate() runs only when every field is valid, so a missing total is reported here
+        # together with the other field errors.
+        try:
+            return super().to_internal_value(data)
+        except serializers.ValidationError as error:
+            if isinstance(error.detail, dict) and _total_missing(data):
+                error.detail.setdefault("total_amount", [TOTAL_REQUIRED])
+            raise
 
     def validate_debtor(self, value: uuid.UUID):
         debtor = get_debtor_in_organization(value, self.context["organization"])
@@ -149,6 +232,12 @@ class InvoiceCreateSerializer(serializers.Serializer):
             check_due_after_issue(data["issue_date"], data["due_date"])
         except ValueError as error:
             raise serializers.ValidationError({"due_date": str(error)}) from None
+        if data["lines"]:
+            data.update(_totals_from_lines(data["lines"], data["total_amount"], data["vat_amount"]))
+        elif data["total_amount"] is None:
+            raise serializers.ValidationError({"total_amount": TOTAL_REQUIRED})
+        elif data["vat_amount"] is None:
+            data["vat_amount"] = Decimal("0.00")
         if data["vat_amount"] > data["total_amount"]:
             raise serializers.ValidationError(
                 {
@@ -157,6 +246,46 @@ class InvoiceCreateSerializer(serializers.Serializer):
                 }
             )
         return data
+
+
+def _plain(value: Decimal) -> str:
+    """Write a quantity or price without trailing zeros: 1, 12.5, 0.625."""
+    return f"{value.normalize():f}"
+
+
+def _total_missing(data) -> bool:
+    return isinstance(data, Mapping) and data.get("total_amount") is None and not data.get("lines")
+
+
+def _totals_from_lines(lines: list[dict], total_amount: Decimal | None, vat_amount: Decimal | None) -> dict:
+    """Return the total, VAT and ``LineInput`` lines, or raise naming the field that disagrees with the lines."""
+    # A JSON line's net is always quantity x unit price; a line_net sent along only checks that.
+    inputs = [LineInput(**{**line, "line_net": None}) for line in lines]
+    totals = invoice_totals(inputs)
+
+    for index, (line, net) in enumerate(zip(lines, totals.line_nets, strict=True)):
+        if line["line_net"] is not None and line["line_net"] != net:
+            raise serializers.ValidationError(
+                {
+                    f"lines[{index}].line_net": f"{line['line_net']} differs from quantity {_plain(line['quantity'])} "
+                    f"x unit price {_plain(line['unit_price'])} = {net} (rounded half up); "
+                    f"send {net} or leave line_net out."
+                }
+            )
+    if totals.gross < 0:
+        raise serializers.ValidationError(
+            {"lines": f"The lines add up to {totals.gross}; send a credit note with positive lines instead."}
+        )
+    checks = (("total_amount", total_amount, totals.gross), ("vat_amount", vat_amount, totals.vat))
+    for field, sent, computed in checks:
+        if sent is not None and sent != computed:
+            raise serializers.ValidationError(
+                {
+                    field: f"{sent} does not match the lines: net {totals.net} + VAT {totals.vat} = {totals.gross} "
+                    f"(VAT per rate, rounded half up); send {computed} or correct the lines."
+                }
+            )
+    return {"total_amount": totals.gross, "vat_amount": totals.vat, "lines": inputs}
 
 
 class AllocationSerializer(serializers.Serializer):
@@ -183,7 +312,7 @@ class PaymentSerializer(serializers.Serializer):
     @extend_schema_field(OpenApiTypes.DECIMAL)
     def get_unallocated_amount(self, payment: Payment) -> str:
         allocated = sum((allocation.amount for allocation in payment.allocations.all()), start=0)
-        return f"{payment.amount - payment.reversed_amount - allocated:.2f}"
+        return format_amount(payment.amount - payment.reversed_amount - allocated)
 
 
 class PaymentCreateSerializer(serializers.Serializer):
@@ -247,6 +376,8 @@ class InvoiceViewSet(TenantApiViewMixin, ApiViewMixin, mixins.RetrieveModelMixin
             return Invoice.objects_unscoped.none()
         # The stored source document can be megabytes per row and no response contains it.
         invoices = Invoice.objects.for_organization(self.organization).defer("source_document")
+        lines = InvoiceLine.objects.for_organization(self.organization).order_by("position")
+        invoices = invoices.prefetch_related(Prefetch("lines", queryset=lines))
         return invoices.order_by("-issue_date", "number", "kind", "id")
 
     def get_serializer_context(self) -> dict:

@@ -9,6 +9,7 @@ import datetime as dt
 import json
 import logging
 import uuid
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -20,6 +21,7 @@ from debtors.models import Debtor, DebtorKind
 from debtors.selectors import debtor_match_party
 from debtors.services import debtor_create
 from invoices.currencies import is_iso_4217_currency
+from invoices.lines import LineInput
 from invoices.models import DocumentKind, Invoice, Payment, PaymentSource, SourceFormat
 from invoices.services import credit_allocate_to_numbers, invoice_register, payment_register, sha256_of
 from invoices.ubl import UblDocument, UblError, UblParty, parse_ubl
@@ -120,6 +122,16 @@ def invoice_import_ubl(*, organization: Organization, content: bytes) -> tuple[I
         preceding_number=document.preceding_numbers[0] if document.preceding_numbers else "",
         source_format=SourceFormat.UBL,
         source_document=content,
+        lines=[
+            LineInput(
+                description=line.description,
+                quantity=line.quantity,
+                unit_price=line.unit_price,
+                vat_rate=line.vat_rate,
+                line_net=line.line_net,
+            )
+            for line in document.lines
+        ],
     )
     if created and invoice.is_credit:
         credit_allocate_to_numbers(credit=invoice, numbers=document.preceding_numbers[1:])
@@ -285,12 +297,14 @@ def invoice_import_json(
     payment_reference: str = "",
     external_id: str = "",
     preceding_number: str = "",
+    lines: Sequence[LineInput] = (),
 ) -> tuple[Invoice, bool]:
     """Register an invoice sent as API JSON and return it and whether it is new.
 
-    The validated fields are stored as the source document, so a retry of
-    the same request returns the existing invoice (200) while other content
-    under the same number is rejected with 409.
+    The validated fields, lines included, are stored as the source document,
+    so a retry of the same request returns the existing invoice (200) while
+    other content under the same number is rejected with 409. The serializer
+    has already checked the totals against the lines.
     """
     fields = {
         "debtor": str(debtor.pk),
@@ -305,6 +319,9 @@ def invoice_import_json(
         "external_id": external_id,
         "preceding_number": preceding_number,
     }
+    if lines:
+        # Only when given, so invoices sent before lines existed keep their fingerprint.
+        fields["lines"] = [_line_fingerprint(line) for line in lines]
     return invoice_register(
         organization=organization,
         debtor=debtor,
@@ -320,7 +337,18 @@ def invoice_import_json(
         preceding_number=preceding_number,
         source_format=SourceFormat.JSON,
         source_document=json.dumps(fields, sort_keys=True).encode(),
+        lines=lines,
     )
+
+
+def _line_fingerprint(line: LineInput) -> dict:
+    # normalize() makes 2.5 and 2.50 the same line, as they are the same amount.
+    return {
+        "description": line.description,
+        "quantity": str(line.quantity.normalize()),
+        "unit_price": str(line.unit_price.normalize()),
+        "vat_rate": str(line.vat_rate.normalize()),
+    }
 
 
 # --- Payments -------------------------------------------------------------------------

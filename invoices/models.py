@@ -8,6 +8,7 @@ in the same transaction as every allocation change.
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from invoices.lines import QUANTITY_PLACES, UNIT_PRICE_PLACES
 from payt.models import TenantModel
 from payt.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 
@@ -108,6 +109,36 @@ class Invoice(TenantModel):
         return -self.open_amount if self.is_credit else self.open_amount
 
 
+class InvoiceLine(TenantModel):
+    """One line of an invoice or credit note, in the order of the original document.
+
+    ``line_net`` is quantity × unit price rounded half up, or the amount a
+    UBL document states, which may include line allowances and charges.
+    """
+
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField()
+    description = models.CharField(_("description"), max_length=500)
+    quantity = models.DecimalField(_("quantity"), max_digits=16, decimal_places=QUANTITY_PLACES)
+    unit_price = models.DecimalField(_("unit price"), max_digits=20, decimal_places=UNIT_PRICE_PLACES)
+    vat_rate = models.DecimalField(
+        _("VAT rate"), max_digits=5, decimal_places=2, help_text=_("Percent, for example 21.00.")
+    )
+    line_net = money_field(_("line total excl. VAT"))
+
+    class Meta:
+        ordering = ["invoice", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "invoice", "position"], name="invoiceline_unique_position"),
+            models.CheckConstraint(
+                condition=models.Q(vat_rate__gte=0) & models.Q(vat_rate__lte=100), name="invoiceline_vat_rate_range"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.position}. {self.description}"
+
+
 class PaymentSource(models.TextChoices):
     API = "api", _("API")
     MOLLIE = "mollie", "Mollie"
@@ -150,6 +181,11 @@ class Allocation(TenantModel):
     payment = models.ForeignKey(Payment, null=True, blank=True, on_delete=models.CASCADE, related_name="allocations")
     credit_document = models.ForeignKey(
         Invoice, null=True, blank=True, on_delete=models.CASCADE, related_name="credit_allocations"
+    )
+    # Set when the money went to collection costs or interest on the invoice
+    # rather than to its principal (art. 6:44 BW: costs, then interest, then principal).
+    charge = models.ForeignKey(
+        "dunning.Charge", null=True, blank=True, on_delete=models.CASCADE, related_name="allocations"
     )
     amount = money_field(_("amount"))
     created_at = models.DateTimeField(auto_now_add=True)

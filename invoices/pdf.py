@@ -24,7 +24,7 @@ from django.utils.html import strip_tags
 from django.utils.translation import gettext
 from weasyprint.urls import URLFetcher
 
-from invoices.models import Allocation, Invoice, SourceFormat
+from invoices.models import Allocation, Invoice, InvoiceLine, SourceFormat
 from payt.money import CURRENCY_SYMBOLS, ZERO, to_money
 from payt.tenancy import tenant_context
 
@@ -90,15 +90,21 @@ def check_glyphs(text: str) -> None:
 
 
 def html_to_pdf(document_html: str) -> bytes:
-    """Render an HTML document to PDF bytes after checking that every character can be drawn.
+    """Render an HTML document to PDF bytes after checking that every character can be drawn."""
+    return html_to_document(document_html).write_pdf()
 
-    Remote and local resources are not fetched (only ``data:`` URLs), so text
-    that reaches a template cannot make the renderer read a file or call a
-    server.
+
+def html_to_document(document_html: str) -> weasyprint.Document:
+    """Lay out an HTML document into pages after checking that every character can be drawn.
+
+    Callers that join several documents into one PDF (a day's letters) use
+    the pages; everyone else calls ``html_to_pdf``. Remote and local
+    resources are not fetched (only ``data:`` URLs), so text that reaches a
+    template cannot make the renderer read a file or call a server.
     """
     check_glyphs(html.unescape(strip_tags(document_html)))
     fetcher = URLFetcher(allowed_protocols={"data"})
-    return weasyprint.HTML(string=document_html, url_fetcher=fetcher).write_pdf()
+    return weasyprint.HTML(string=document_html, url_fetcher=fetcher).render()
 
 
 def page_footer_css() -> str:
@@ -118,10 +124,15 @@ def _css_string(text: str) -> str:
     return f'"{escaped}"'
 
 
-def format_money(amount: Decimal, currency: str, language: str) -> str:
-    """Format an amount as readers of ``language`` write it: € 1.656,25, €1,656.25, 1.656,25 €."""
+def format_money(amount: Decimal, currency: str, language: str, decimal_places: int = 2) -> str:
+    """Format an amount as readers of ``language`` write it: € 1.656,25, €1,656.25, 1.656,25 €.
+
+    Amounts are rounded half up to the cent; a unit price may keep more
+    ``decimal_places``, since an invoice line may be priced at 0.625.
+    """
+    value = to_money(amount) if decimal_places == 2 else amount
     with translation.override(language):
-        number = formats.number_format(to_money(amount), decimal_pos=2, use_l10n=True, force_grouping=True)
+        number = formats.number_format(value, decimal_pos=decimal_places, use_l10n=True, force_grouping=True)
     symbol = CURRENCY_SYMBOLS.get(currency, currency)
     if language == "en":
         return f"{symbol}{number}" if symbol != currency else f"{currency} {number}"
@@ -161,6 +172,33 @@ def _settled_amounts(invoice: Invoice) -> tuple[Decimal, Decimal]:
     return paid, credited
 
 
+def format_number(value: Decimal, language: str) -> str:
+    """Format a quantity or rate with only the decimals it needs (2, 2,5, 0,625) in ``language``."""
+    with translation.override(language):
+        return formats.number_format(value, decimal_pos=_places_needed(value), use_l10n=True, force_grouping=True)
+
+
+def _places_needed(value: Decimal) -> int:
+    return max(0, -value.normalize().as_tuple().exponent)
+
+
+def _line_rows(invoice: Invoice, language: str) -> list[dict]:
+    lines = InvoiceLine.objects.for_organization(invoice.organization).filter(invoice=invoice).order_by("position")
+    return [
+        {
+            "position": line.position,
+            "description": line.description,
+            "quantity": format_number(line.quantity, language),
+            "unit_price": format_money(
+                line.unit_price, invoice.currency, language, decimal_places=max(2, _places_needed(line.unit_price))
+            ),
+            "vat_rate": f"{format_number(line.vat_rate, language)}%",
+            "line_net": format_money(line.line_net, invoice.currency, language),
+        }
+        for line in lines
+    ]
+
+
 def _invoice_context(invoice: Invoice, language: str) -> dict:
     paid, credited = _settled_amounts(invoice)
 
@@ -183,4 +221,5 @@ def _invoice_context(invoice: Invoice, language: str) -> dict:
         "paid": money(paid),
         "credited": money(credited) if credited else "",
         "open": money(invoice.open_amount),
+        "lines": _line_rows(invoice, language),
     }

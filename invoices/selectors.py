@@ -3,7 +3,8 @@
 import datetime as dt
 from decimal import Decimal
 
-from django.db.models import F, Q, QuerySet, Sum
+from django.db.models import F, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from invoices.models import DocumentKind, Invoice, InvoiceStatus, SettlementStatus
 from payt.money import ZERO
@@ -72,3 +73,59 @@ def debtor_net_balance(debtor, currency: str | None = None) -> Decimal:
 
 def get_invoice_in_organization(invoice_id, organization) -> Invoice:
     return Invoice.objects.for_organization(organization).select_related("debtor").get(pk=invoice_id)
+
+
+def credits_to_allocate(organization) -> list[tuple[Invoice, list[Invoice]]]:
+    """Return each credit document with credit left whose debtor has open invoices in its currency.
+
+    The pairs feed the "allocate credit" worklist: (credit document, the
+    debtor's open invoices oldest due first).
+    """
+    documents = Invoice.objects.for_organization(organization)
+    credits = documents.filter(Q(kind=DocumentKind.CREDIT_NOTE) | Q(total_amount__lt=0), open_amount__gt=0)
+    rows = []
+    for credit in credits.select_related("debtor").order_by("debtor__name", "issue_date"):
+        invoices = receivable_invoices(documents).filter(debtor=credit.debtor, currency=credit.currency)
+        open_invoices = list(invoices.order_by("due_date", "number"))
+        if open_invoices:
+            rows.append((credit, open_invoices))
+    return rows
+
+
+def net_balances(organization, debtor_ids) -> dict[tuple, Decimal]:
+    """Return {(debtor id, currency): net balance} for many debtors in three grouped queries.
+
+    The same figure as ``debtor_net_balance``: open receivables minus
+    unallocated credit notes and unallocated payments.
+    """
+    from invoices.models import Allocation, Payment
+
+    balances: dict[tuple, Decimal] = {}
+    documents = Invoice.objects.for_organization(organization).filter(debtor_id__in=debtor_ids)
+    owed = receivable_invoices(documents).values("debtor_id", "currency").annotate(total=Sum("open_amount"))
+    for row in owed:
+        key = (row["debtor_id"], row["currency"])
+        balances[key] = balances.get(key, ZERO) + row["total"]
+
+    credits = documents.filter(Q(kind=DocumentKind.CREDIT_NOTE) | Q(total_amount__lt=0))
+    for row in credits.values("debtor_id", "currency").annotate(total=Sum("open_amount")):
+        key = (row["debtor_id"], row["currency"])
+        balances[key] = balances.get(key, ZERO) - row["total"]
+
+    allocated = (
+        Allocation.objects.filter(payment=OuterRef("pk"))
+        .values("payment")
+        .annotate(total=Sum("amount"))
+        .values("total")
+    )
+    payments = (
+        Payment.objects.for_organization(organization)
+        .filter(debtor_id__in=debtor_ids)
+        .annotate(unallocated=F("amount") - F("reversed_amount") - Coalesce(Subquery(allocated), ZERO))
+        .values("debtor_id", "currency")
+        .annotate(total=Sum("unallocated"))
+    )
+    for row in payments:
+        key = (row["debtor_id"], row["currency"])
+        balances[key] = balances.get(key, ZERO) - row["total"]
+    return balances

@@ -8,6 +8,7 @@ allocations.
 import datetime as dt
 import hashlib
 import logging
+from collections.abc import Sequence
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
@@ -17,7 +18,17 @@ from rest_framework import status
 
 from debtors.models import Debtor, TimelineKind
 from debtors.services import timeline_record
-from invoices.models import Allocation, DocumentKind, Invoice, Payment, PaymentSource, SettlementStatus, SourceFormat
+from invoices.lines import LineInput, invoice_totals
+from invoices.models import (
+    Allocation,
+    DocumentKind,
+    Invoice,
+    InvoiceLine,
+    Payment,
+    PaymentSource,
+    SettlementStatus,
+    SourceFormat,
+)
 from payt.api_errors import DomainError
 from payt.models import Organization
 from payt.money import ZERO, format_amount, to_money
@@ -46,13 +57,14 @@ def invoice_register(
     preceding_number: str = "",
     source_format: str = SourceFormat.JSON,
     source_document: bytes | None = None,
+    lines: Sequence[LineInput] = (),
 ) -> tuple[Invoice, bool]:
-    """Register an invoice or credit note; return it and whether it was new.
+    """Register an invoice or credit note with its lines; return it and whether it was new.
 
     A number is unique per organisation and document kind. Sending the same
     original document again returns the existing one; other content under an
-    existing number is rejected with 409. A missing due date becomes the
-    issue date plus the organisation's payment term and is marked derived.
+    existing number is rejected with 409. A missing due date comes from the
+    organisation's default payment term and is marked derived.
     A credit document that names a preceding invoice is allocated to it.
     """
     digest = sha256_of(source_document)
@@ -75,7 +87,7 @@ def invoice_register(
         number=number,
         external_id=external_id,
         issue_date=issue_date,
-        due_date=due_date or issue_date + dt.timedelta(days=organization.payment_term_days),
+        due_date=due_date or organization.default_due_date(issue_date),
         due_date_derived=due_date is None,
         currency=currency.upper(),
         total_amount=to_money(total_amount),
@@ -97,6 +109,7 @@ def invoice_register(
             status_code=status.HTTP_409_CONFLICT,
         ) from None
 
+    _create_lines(invoice, lines)
     invoice_refresh_balance(invoice)
     _record_document_on_timeline(invoice)
     if invoice.is_credit and preceding_number:
@@ -104,6 +117,24 @@ def invoice_register(
     elif not invoice.is_credit:
         _allocate_waiting_credits(invoice)
     return invoice, True
+
+
+def _create_lines(invoice: Invoice, lines: Sequence[LineInput]) -> None:
+    """Store the lines in document order; a line without a net amount gets quantity × unit price, rounded half up."""
+    nets = invoice_totals(lines).line_nets
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            organization_id=invoice.organization_id,
+            invoice=invoice,
+            position=position,
+            description=line.description,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            vat_rate=line.vat_rate,
+            line_net=net,
+        )
+        for position, (line, net) in enumerate(zip(lines, nets, strict=True), start=1)
+    )
 
 
 def _kind_label(kind: str) -> str:
@@ -221,7 +252,7 @@ def invoice_refresh_balance(invoice: Invoice) -> None:
         invoice.open_amount = invoice.credit_amount - used
         invoice.settlement_status = SettlementStatus.PAID if invoice.open_amount == 0 else SettlementStatus.OPEN
     else:
-        allocations = Allocation.objects.filter(invoice=invoice)
+        allocations = Allocation.objects.filter(invoice=invoice, charge__isnull=True)
         credited = allocations.filter(credit_document__isnull=False).aggregate(total=Sum("amount"))["total"] or ZERO
         paid = allocations.filter(payment__isnull=False).aggregate(total=Sum("amount"))["total"] or ZERO
         invoice.open_amount = invoice.total_amount - credited - paid
@@ -313,11 +344,15 @@ def _lock_invoices(organization: Organization, invoices: list[Invoice]) -> list[
 
 
 def _allocate_payment(payment: Payment, invoices: list[Invoice]) -> None:
+    """Apply the payment to each invoice in turn: its open costs, then interest, then principal (art. 6:44 BW)."""
     remaining = payment.amount
     for invoice in invoices:
         if remaining <= 0:
             break
-        if invoice.is_credit or invoice.currency != payment.currency or invoice.open_amount <= 0:
+        if invoice.is_credit or invoice.currency != payment.currency:
+            continue
+        remaining = _allocate_to_charges(payment, invoice, remaining)
+        if remaining <= 0 or invoice.open_amount <= 0:
             continue
         amount = min(remaining, invoice.open_amount)
         Allocation.objects.create(
@@ -325,6 +360,32 @@ def _allocate_payment(payment: Payment, invoices: list[Invoice]) -> None:
         )
         remaining -= amount
         invoice_refresh_balance(invoice)
+
+
+def _allocate_to_charges(payment: Payment, invoice: Invoice, remaining: Decimal) -> Decimal:
+    from dunning.models import Charge, ChargeKind
+
+    order = {ChargeKind.COLLECTION_COSTS: 0, ChargeKind.FIXED_FEE: 1, ChargeKind.INTEREST: 2}
+    charges = Charge.objects.filter(invoice=invoice, open_amount__gt=0).select_for_update()
+    for charge in sorted(charges, key=lambda charge: (order.get(charge.kind, 9), charge.created_at)):
+        if remaining <= 0:
+            break
+        amount = min(remaining, charge.open_amount)
+        Allocation.objects.create(
+            organization_id=payment.organization_id, invoice=invoice, charge=charge, payment=payment, amount=amount
+        )
+        remaining -= amount
+        charge_refresh_balance(charge)
+    return remaining
+
+
+def charge_refresh_balance(charge) -> None:
+    """Recompute a charge's open amount from its allocations; a waived charge stays at zero."""
+    if charge.waived_at is not None:
+        return
+    paid = charge.allocations.aggregate(total=Sum("amount"))["total"] or ZERO
+    charge.open_amount = charge.amount - paid
+    type(charge).objects.filter(pk=charge.pk).update(open_amount=charge.open_amount)
 
 
 @transaction.atomic
@@ -362,5 +423,7 @@ def _release_allocations(payment: Payment, amount: Decimal) -> Decimal:
         else:
             Allocation.objects.filter(pk=allocation.pk).update(amount=allocation.amount - part)
         released += part
+        if allocation.charge_id is not None:
+            charge_refresh_balance(allocation.charge)
         invoice_refresh_balance(allocation.invoice)
     return released

@@ -1,7 +1,7 @@
 """Parse UBL 2.1 Invoice and CreditNote documents (Peppol BIS Billing 3.0) for import.
 
 ``parse_ubl`` reads the fields that accounts receivable needs: number, dates, the
-amount due, the payment reference and both parties. It only reads XML. It uses no
+amount due, the payment reference, both parties and the invoice lines. It only reads XML. It uses no
 Django models and no database, and it does not run the UBL schema or the Peppol
 Schematron rules.
 
@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from lxml import etree
 from stdnum import iban as stdnum_iban
@@ -62,6 +62,15 @@ _FORBIDDEN_CODECS = ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le", "utf-32-be"
 _UTF8_BOM = b"\xef\xbb\xbf"
 
 _MAX_VALUE_IN_MESSAGE = 40
+
+_LINE_PATHS = {
+    KIND_INVOICE: ("cac:InvoiceLine", "cbc:InvoicedQuantity"),
+    KIND_CREDIT_NOTE: ("cac:CreditNoteLine", "cbc:CreditedQuantity"),
+}
+# The columns of invoices.models.InvoiceLine.
+LINE_QUANTITY_PLACES = 4
+LINE_PRICE_PLACES = 6
+LINE_DESCRIPTION_MAX = 500
 
 
 class UblError(ValueError):
@@ -114,6 +123,22 @@ class UblParty:
 
 
 @dataclass(frozen=True)
+class UblLine:
+    """One invoice or credit note line (BG-25).
+
+    ``unit_price`` is the net price (BT-146) divided by its base quantity
+    (BT-149); ``line_net`` is the stated line amount (BT-131), which may
+    include line allowances and charges.
+    """
+
+    description: str
+    quantity: Decimal
+    unit_price: Decimal
+    vat_rate: Decimal
+    line_net: Decimal
+
+
+@dataclass(frozen=True)
 class UblDocument:
     """Fields of one UBL Invoice or CreditNote. Optional text fields are '' when absent.
 
@@ -140,6 +165,7 @@ class UblDocument:
     buyer_reference: str
     order_reference: str
     customization_id: str
+    lines: tuple[UblLine, ...] = ()
 
     @property
     def payee_iban_is_valid(self) -> bool:
@@ -193,6 +219,7 @@ def parse_ubl(content: bytes, *, max_bytes: int = DEFAULT_MAX_BYTES) -> UblDocum
         buyer_reference=_text(_find_one(root, "cbc:BuyerReference")),
         order_reference=_text(_find_one(root, "cac:OrderReference/cbc:ID")),
         customization_id=_text(_find_one(root, "cbc:CustomizationID")),
+        lines=_parse_lines(root, kind, currency),
     )
 
 
@@ -597,3 +624,107 @@ def _find_vat_number(party: etree._Element) -> str:
         if _text(tax_scheme.find("cac:TaxScheme/cbc:ID", NAMESPACES)) == "VAT":
             return _text(tax_scheme.find("cbc:CompanyID", NAMESPACES))
     return ""
+
+
+# --- Lines ---------------------------------------------------------------------------
+
+
+def _parse_lines(root: etree._Element, kind: str, currency: str) -> tuple[UblLine, ...]:
+    line_path, quantity_path = _LINE_PATHS[kind]
+    lines = tuple(
+        _parse_line(element, f"{line_path}[{position}]", quantity_path, currency)
+        for position, element in enumerate(root.findall(line_path, NAMESPACES), start=1)
+    )
+    _check_line_total(root, lines, currency)
+    return lines
+
+
+def _parse_line(element: etree._Element, path: str, quantity_path: str, currency: str) -> UblLine:
+    item_name = _text(element.find("cac:Item/cbc:Name", NAMESPACES))
+    description = item_name or _text(element.find("cac:Item/cbc:Description", NAMESPACES))
+    if len(description) > LINE_DESCRIPTION_MAX:
+        # NOTE: a longer item name is cut, since the amounts, not the text, are what the import must keep exact.
+        description = description[: LINE_DESCRIPTION_MAX - 1] + "…"
+
+    quantity = _parse_decimal(
+        _find_one(element, quantity_path, f"{path}/{quantity_path}"), f"{path}/{quantity_path}", LINE_QUANTITY_PLACES
+    )
+    net_path = f"{path}/cbc:LineExtensionAmount"
+    line_net = _parse_amount(_find_one(element, "cbc:LineExtensionAmount", net_path), net_path, currency)
+    if quantity is None or line_net is None:
+        missing = f"{path}/{quantity_path}" if quantity is None else net_path
+        raise UblError(missing, "missing; every invoice line must state its quantity and net amount.", "missing")
+
+    return UblLine(
+        description=description,
+        quantity=quantity,
+        unit_price=_parse_unit_price(element, path, currency),
+        vat_rate=_parse_line_vat_rate(element, path),
+        line_net=line_net,
+    )
+
+
+def _parse_unit_price(line: etree._Element, path: str, currency: str) -> Decimal:
+    price_path = f"{path}/cac:Price/cbc:PriceAmount"
+    price_element = _find_one(line, "cac:Price/cbc:PriceAmount", price_path)
+    price = _parse_decimal(price_element, price_path, LINE_PRICE_PLACES)
+    if price is None:
+        raise UblError(price_path, "missing; every invoice line must state its net price.", "missing")
+    amount_currency = (price_element.get("currencyID") or "").strip()
+    if amount_currency and amount_currency != currency:
+        raise UblError(
+            f"{price_path}/@currencyID",
+            f"currency {_shorten(amount_currency)} differs from cbc:DocumentCurrencyCode {currency!r}.",
+            "currency_mismatch",
+        )
+
+    base_path = f"{path}/cac:Price/cbc:BaseQuantity"
+    base_quantity = _parse_decimal(_find_one(line, "cac:Price/cbc:BaseQuantity", base_path), base_path, 6)
+    if base_quantity is None or base_quantity == 1:
+        return price
+    if base_quantity <= 0:
+        raise UblError(base_path, f"{base_quantity} must be above zero; the price is per this many units.")
+    return (price / base_quantity).quantize(Decimal(1).scaleb(-LINE_PRICE_PLACES), rounding=ROUND_HALF_UP)
+
+
+def _parse_line_vat_rate(line: etree._Element, path: str) -> Decimal:
+    rate_path = f"{path}/cac:Item/cac:ClassifiedTaxCategory/cbc:Percent"
+    element = _find_one(line, "cac:Item/cac:ClassifiedTaxCategory/cbc:Percent", rate_path)
+    # Categories such as O (outside the scope of VAT) carry no percentage.
+    rate = _parse_decimal(element, rate_path, 2)
+    if rate is None:
+        return Decimal("0")
+    if not Decimal("0") <= rate <= Decimal("100"):
+        raise UblError(rate_path, f"VAT rate {rate} is outside 0 to 100; give the percentage, for example 21.")
+    return rate
+
+
+def _parse_decimal(element: etree._Element | None, field: str, places: int) -> Decimal | None:
+    """Return the element's decimal value with at most ``places`` significant decimals, or None when absent."""
+    if element is None:
+        return None
+    raw = _text(element)
+    if len(raw) > _MAX_AMOUNT_CHARS or not _DECIMAL_PATTERN.fullmatch(raw):
+        raise UblError(field, f"invalid number {_shorten(raw)}; use digits with a dot as decimal separator.")
+    if "." in raw and len(raw.split(".", 1)[1].rstrip("0")) > places:
+        raise UblError(field, f"{_shorten(raw)} has more than {places} decimals, which is not supported.")
+    value = Decimal(raw)
+    if value.adjusted() >= 12:
+        raise UblError(field, f"{_shorten(raw)} is too large; at most 12 digits before the decimal point fit.")
+    return value
+
+
+def _check_line_total(root: etree._Element, lines: tuple[UblLine, ...], currency: str) -> None:
+    # EN 16931 rule BR-CO-10: the sum of the line net amounts is the document's line total (BT-106).
+    field = "cac:LegalMonetaryTotal/cbc:LineExtensionAmount"
+    totals = _find_one(root, "cac:LegalMonetaryTotal")
+    stated = _parse_amount(_find_one(totals, "cbc:LineExtensionAmount", field), field, currency)
+    if stated is None or not lines:
+        return
+    summed = sum((line.line_net for line in lines), Decimal("0"))
+    if summed != stated:
+        raise UblError(
+            field,
+            f"the document states {stated} but its {len(lines)} lines add up to {summed}; "
+            "export the invoice again so that the totals match its lines.",
+        )

@@ -39,12 +39,26 @@ def _flatten(detail) -> dict:
     if isinstance(detail, dict):
         fields = {}
         for key, value in detail.items():
-            reasons = value if isinstance(value, list) else [value]
-            fields[key] = [str(reason) for reason in reasons]
+            _collect_reasons(fields, str(key), value)
         return fields
     if isinstance(detail, list):
         return {"non_field_errors": [str(item) for item in detail]}
     return {"non_field_errors": [str(detail)]}
+
+
+def _collect_reasons(fields: dict, path: str, value) -> None:
+    """Add the reasons of ``value`` under ``path``; a nested object or list gets keys such as ``lines[0].quantity``."""
+    if isinstance(value, dict):
+        # DRF reports the errors of a list of objects as a dict keyed by the item's index.
+        for key, inner in value.items():
+            _collect_reasons(fields, f"{path}[{key}]" if isinstance(key, int) else f"{path}.{key}", inner)
+    elif isinstance(value, list) and any(isinstance(item, (dict, list)) for item in value):
+        for index, item in enumerate(value):
+            if item:
+                _collect_reasons(fields, f"{path}[{index}]", item)
+    else:
+        reasons = value if isinstance(value, list) else [value]
+        fields.setdefault(path, []).extend(str(reason) for reason in reasons)
 
 
 def exception_handler(exc, context):

@@ -9,6 +9,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator, RegexVa
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from payt.dates import PaymentTermBasis, due_date_from_term
 from payt.tenancy import get_current_organization, require_current_organization
 
 COUNTRY_CHOICES = [
@@ -42,13 +43,33 @@ class Organization(models.Model):
     default_language = models.CharField(
         _("default language"), max_length=2, choices=DEBTOR_LANGUAGE_CHOICES, default="nl"
     )
+    payment_term_basis = models.CharField(
+        _("default payment term basis"),
+        max_length=24,
+        choices=PaymentTermBasis.choices,
+        default=PaymentTermBasis.DAYS_AFTER_ISSUE,
+    )
     payment_term_days = models.PositiveIntegerField(
         _("default payment term in days"),
         default=30,
         validators=[MinValueValidator(0), MaxValueValidator(365)],
     )
+    payment_term_months = models.PositiveSmallIntegerField(
+        _("default payment term in months after the end of the invoice month"),
+        default=1,
+        validators=[MaxValueValidator(24)],
+    )
     email = models.EmailField(_("contact e-mail"), blank=True)
     iban = models.CharField(_("IBAN"), max_length=34, blank=True)
+    # Art. 2(3) BIK: collection costs may be raised by VAT only when the
+    # organisation cannot deduct it and says so in the letter.
+    vat_not_deductible = models.BooleanField(_("cannot deduct VAT on collection costs"), default=False)
+    letter_delivery_days = models.PositiveSmallIntegerField(
+        _("working days for a letter to arrive"),
+        default=2,
+        validators=[MaxValueValidator(10)],
+        help_text=_("Used to date the receipt of a posted 14-day letter."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -60,6 +81,15 @@ class Organization(models.Model):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zoneinfo.ZoneInfo(self.time_zone)
+
+    def default_due_date(self, issue_date):
+        """Return the due date of an invoice that arrived without one, from the default payment term."""
+        return due_date_from_term(
+            issue_date,
+            basis=self.payment_term_basis,
+            days=self.payment_term_days,
+            months=self.payment_term_months,
+        )
 
 
 class Role(models.TextChoices):

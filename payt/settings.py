@@ -140,6 +140,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "DebtorKindEnum": "debtors.models.DebtorKind",
         "DocumentKindEnum": "invoices.models.DocumentKind",
+        "LegalDebtorKindEnum": "dunning.calculation.LegalDebtorKind",
     },
 }
 
@@ -182,6 +183,12 @@ DUNNING_SEND_CLAIM_TIMEOUT_MINUTES = env_int("DUNNING_SEND_CLAIM_TIMEOUT_MINUTES
 DUNNING_LOCAL_START_HOUR = env_int("DUNNING_LOCAL_START_HOUR", 7)
 # Forecast scoring and training start at this local hour, before the dunning run reads risk alerts.
 FORECAST_LOCAL_START_HOUR = env_int("FORECAST_LOCAL_START_HOUR", 5)
+# Dotted path of the SMS gateway class (see dunning.sms.SmsProvider). Development and
+# tests record texts in a local file; elsewhere an SMS step fails until a gateway is named.
+SMS_PROVIDER = env_str("SMS_PROVIDER", "dunning.sms.LocalSmsProvider" if (DEBUG or TESTING) else "")
+SMS_LOCAL_OUTBOX = Path(env_str("SMS_LOCAL_OUTBOX", str(BASE_DIR / ".data" / "sms" / "outbox.jsonl")))
+# Shared secret of POST /webhooks/email-bounce (header X-Webhook-Secret); empty turns the endpoint off.
+EMAIL_BOUNCE_WEBHOOK_SECRET = env_str("EMAIL_BOUNCE_WEBHOOK_SECRET", "")
 
 EMAIL_BACKEND = env_str(
     "EMAIL_BACKEND",

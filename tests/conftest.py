@@ -6,13 +6,18 @@ and check that the other's rows stay invisible and unchanged.
 """
 
 import datetime as dt
+import importlib
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.apps import apps as django_apps
 from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from debtors.services import debtor_create
+from dunning.models import InterestRegime, Workflow, WorkflowStep
+from invoices.models import DocumentKind
 from invoices.services import invoice_register
 from payt.models import Role
 from payt.services import api_key_create, membership_add, organization_create
@@ -97,3 +102,56 @@ def make_invoice():
         return invoice
 
     return make
+
+
+@pytest.fixture
+def use_workflow():
+    """Make a workflow with the given (days after due, template) steps the default one."""
+
+    def make(organization, steps, name="Test workflow"):
+        with tenant_context(organization):
+            Workflow.objects.filter(is_default=True).update(is_default=False)
+            workflow = Workflow.objects.create(organization=organization, name=name, is_default=True)
+            for position, (days, template) in enumerate(steps, start=1):
+                WorkflowStep.objects.create(
+                    organization=organization,
+                    workflow=workflow,
+                    position=position,
+                    days_after_due=days,
+                    template=template,
+                )
+        return workflow
+
+    return make
+
+
+@pytest.fixture
+def credit_note():
+    def make(organization, debtor, *, number, total, issue_date, preceding_number=""):
+        with tenant_context(organization):
+            credit, _ = invoice_register(
+                organization=organization,
+                debtor=debtor,
+                kind=DocumentKind.CREDIT_NOTE,
+                number=number,
+                issue_date=issue_date,
+                total_amount=Decimal(total),
+                preceding_number=preceding_number,
+            )
+        return credit
+
+    return make
+
+
+@pytest.fixture
+def statutory_rates(db):
+    """Make sure the rate tables hold the rows the migration seeds.
+
+    Tests with ``transaction=True`` (live server, concurrency) flush every
+    table when they end, seeded data included, so the seed runs again here.
+    """
+    if not InterestRegime.objects.exists():
+        # Found by name, so the seed still runs if the migration is renumbered.
+        [path] = (Path(__file__).parent.parent / "dunning" / "migrations").glob("*_seed_statutory_interest_rates.py")
+        seed_migration = importlib.import_module(f"dunning.migrations.{path.stem}")
+        seed_migration.seed(django_apps, None)

@@ -4,12 +4,7 @@ They assert only that the work was done, never a duration: timings vary with
 the machine, so they are recorded, not enforced.
 """
 
-import datetime as dt
-import os
-import platform
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -22,9 +17,8 @@ from invoices.ubl import parse_ubl
 from payt import demo
 from payt.dates import local_today
 from payt.tenancy import tenant_context
+from tests.bench.conftest import REPO_ROOT, machine_description
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
-RESULTS_PATH = REPO_ROOT / "docs" / "benchmarks.md"
 PEPPOL_DIR = REPO_ROOT / "tests" / "fixtures" / "peppol"
 UBL_PARSE_ROUNDS = 200
 
@@ -37,45 +31,7 @@ def _timed(function):
     return value, time.perf_counter() - started
 
 
-def _machine_description() -> str:
-    cpu = platform.processor() or platform.machine()
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        postgres = cursor.fetchone()[0]
-    return f"{os.cpu_count()} CPUs ({cpu}), Python {platform.python_version()}, PostgreSQL {postgres}"
-
-
-def _git_commit() -> str:
-    result = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True, text=True)
-    return result.stdout.strip() or "unknown"
-
-
-def _write_results(rows: list[tuple[str, str, str]]) -> None:
-    lines = [
-        "# Benchmarks",
-        "",
-        "Written by `make bench` (tests/bench/test_benchmarks.py), on the demo data built",
-        "from `ar_ibm.csv` (2,466 invoices of 100 customers) and the nine Peppol examples.",
-        "Each figure is one wall-clock measurement; run it again to see the spread between runs.",
-        "",
-        f"- Date: {dt.date.today().isoformat()}, commit {_git_commit()}",  # noqa: DTZ011 (date of the record)
-        f"- Machine: {_machine_description()}",
-        "- Command: `make bench`",
-        "",
-        "| what | size | time |",
-        "| --- | --- | --- |",
-    ]
-    lines += [f"| {what} | {size} | {seconds} |" for what, size, seconds in rows]
-    RESULTS_PATH.write_text("\n".join(lines) + "\n")
-
-
-def test_benchmarks_on_demo_data(db):
+def test_benchmarks_on_demo_data(db, bench_results):
     rows = []
 
     result, seconds = _timed(demo.demo_load)
@@ -108,6 +64,8 @@ def test_benchmarks_on_demo_data(db):
     parsed = UBL_PARSE_ROUNDS * len(documents)
     rows.append(("UBL parse", f"{parsed:,} documents", f"{seconds / parsed * 1000:.2f} ms per document"))
 
-    _write_results(rows)
-    assert RESULTS_PATH.read_text().count("\n| ") == len(rows) + 2
+    bench_results.machine = machine_description(connection)
+    for what, size, seconds in rows:
+        bench_results.add("Demo data (ar_ibm.csv and the Peppol examples)", what, size, seconds)
+    assert len(rows) == 5
 

@@ -16,6 +16,7 @@ DASHBOARD_SOURCES = (
     "templates/base.html",
     "templates/registration/",
     "dashboard/",
+    "dunning/scripts.py",
 )
 DEBTOR_FACING_SOURCES = (
     "templates/portal/",
@@ -24,6 +25,8 @@ DEBTOR_FACING_SOURCES = (
     "templates/payments/",
     "templates/dashboard/email/",
     "dunning/content.py",
+    "dunning/letters.py",
+    "dunning/sms.py",
     "invoices/pdf.py",
     "payments/notifications.py",
     "payments/services.py",

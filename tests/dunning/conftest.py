@@ -6,34 +6,11 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 
-from dunning.models import Workflow, WorkflowStep
 from dunning.selectors import queued_message_ids
 from dunning.sender import dunning_message_send
 from dunning.services import dunning_run
-from invoices.models import DocumentKind
-from invoices.services import invoice_register, payment_register
+from invoices.services import payment_register
 from payt.tenancy import tenant_context
-
-
-@pytest.fixture
-def use_workflow():
-    """Make a workflow with the given (days after due, template) steps the default one."""
-
-    def make(organization, steps, name="Test workflow"):
-        with tenant_context(organization):
-            Workflow.objects.filter(is_default=True).update(is_default=False)
-            workflow = Workflow.objects.create(organization=organization, name=name, is_default=True)
-            for position, (days, template) in enumerate(steps, start=1):
-                WorkflowStep.objects.create(
-                    organization=organization,
-                    workflow=workflow,
-                    position=position,
-                    days_after_due=days,
-                    template=template,
-                )
-        return workflow
-
-    return make
 
 
 @pytest.fixture
@@ -84,21 +61,3 @@ def pay():
         return payment
 
     return pay
-
-
-@pytest.fixture
-def credit_note():
-    def make(organization, debtor, *, number, total, issue_date, preceding_number=""):
-        with tenant_context(organization):
-            credit, _ = invoice_register(
-                organization=organization,
-                debtor=debtor,
-                kind=DocumentKind.CREDIT_NOTE,
-                number=number,
-                issue_date=issue_date,
-                total_amount=Decimal(total),
-                preceding_number=preceding_number,
-            )
-        return credit
-
-    return make

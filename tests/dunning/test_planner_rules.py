@@ -11,8 +11,8 @@ from dunning.planner import days_since_due, hold_reason, most_severe, plan_step,
 from invoices.models import SettlementStatus
 
 
-def step(pk, days, position):
-    return SimpleNamespace(pk=pk, days_after_due=days, position=position)
+def step(pk, days, position, offset_from="due_date"):
+    return SimpleNamespace(pk=pk, days_after_due=days, position=position, offset_from=offset_from)
 
 
 DEFAULT = [step("r1", 7, 1), step("r2", 21, 2), step("final", 35, 3)]

@@ -20,7 +20,13 @@ from django.utils.translation.template import templatize
 from tests.dunning.helpers import pdf_attachment, pdf_pages
 
 DRAFTS = Path(settings.BASE_DIR) / "locale_drafts" / "dunning.json"
-PYTHON_SOURCES = ["dunning/content.py", "invoices/pdf.py"]
+PYTHON_SOURCES = [
+    "dunning/content.py",
+    "invoices/pdf.py",
+    "dunning/sms.py",
+    "dunning/letters.py",
+    "dunning/scripts.py",
+]
 TEMPLATE_FOLDERS = ["templates/dunning", "templates/invoices", "templates/pdf"]
 LANGUAGES = ("nl", "fr", "de")
 PLACEHOLDER = re.compile(r"%\(\w+\)s|\{\w+\}")
@@ -85,7 +91,7 @@ def test_drafts_cover_every_msgid(tmp_path):
     drafts = json.loads(DRAFTS.read_text())
     msgids = extract_msgids(tmp_path)
 
-    assert len(msgids) == 56
+    assert len(msgids) == 90
     assert sorted(msgids - set(drafts)) == []
     assert sorted(set(drafts) - msgids) == []
 

@@ -1,0 +1,192 @@
+"""Collection costs and fees as lines of their own on an invoice: when they may be charged, and waiving them.
+
+Costs are charged by the daily run, never at planning time, so that a
+message skipped because the invoice was paid in the meantime charges
+nothing:
+
+- a business debtor: the step's costs once that step has gone out (the
+  fixed compensation is owed from the day after the due date anyway);
+- a consumer: statutory collection costs only after a 14-day letter whose
+  term has passed unpaid, computed on the claims of that letter that are
+  still open, never more than the letter stated. A fixed fee or costs on any
+  other step are not charged to a consumer.
+
+Payments go to open charges before the principal (art. 6:44 BW); see
+``invoices.services``.
+"""
+
+import datetime as dt
+import logging
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from debtors.models import DebtorKind, TimelineKind
+from debtors.services import timeline_record
+from dunning.models import ActionStatus, Charge, ChargeKind, DunningAction, FourteenDayLetter, StepCosts
+from invoices.models import Invoice
+from payt.api_errors import DomainError
+from payt.money import ZERO, format_amount, to_money
+
+logger = logging.getLogger(__name__)
+
+CENT = Decimal("0.01")
+
+
+@dataclass
+class ChargeLog:
+    """The charges one run created, for the run log."""
+
+    charges: list[Charge] = field(default_factory=list)
+
+
+def debtor_kind_for_law(debtor) -> str:
+    """Return "consumer" or "business", the two kinds the late-payment rules know."""
+    return "consumer" if debtor.kind == DebtorKind.CONSUMER else "business"
+
+
+def law_country(debtor, organization) -> str:
+    """Return the country whose late-payment rules apply: the debtor's when known, else the organisation's."""
+    country = (debtor.country or "").upper()
+    return country if country in {"NL", "BE", "FR", "DE", "GB"} else organization.country
+
+
+def statutory_costs(*, debtor, organization, principal: Decimal, currency: str):
+    """Return the statutory collection costs (amount and breakdown) on ``principal`` for ``debtor``."""
+    from dunning.costs import collection_costs
+
+    return collection_costs(
+        country=law_country(debtor, organization),
+        debtor_kind=debtor_kind_for_law(debtor),
+        principal=principal,
+        currency=currency,
+        vat_not_deductible=organization.vat_not_deductible,
+    )
+
+
+def charges_apply(*, organization, run_date: dt.date, log: ChargeLog) -> None:
+    """Charge what has become chargeable by ``run_date``: step costs of business debtors and 14-day letter costs."""
+    _charge_fourteen_day_letters(organization, run_date, log)
+    _charge_sent_business_steps(organization, run_date, log)
+
+
+def _charge_fourteen_day_letters(organization, run_date: dt.date, log: ChargeLog) -> None:
+    letters = FourteenDayLetter.objects.for_organization(organization).filter(
+        term_ends_on__lt=run_date, costs_charged_at__isnull=True
+    )
+    for letter in letters.select_related("debtor"):
+        claims = list(
+            Invoice.objects.for_organization(organization)
+            .filter(debtor=letter.debtor, number__in=letter.invoice_numbers, open_amount__gt=0)
+            .order_by("due_date", "number")
+        )
+        principal = sum((claim.open_amount for claim in claims), ZERO)
+        if principal > 0:
+            costs = statutory_costs(
+                debtor=letter.debtor, organization=organization, principal=principal, currency=letter.currency
+            )
+            amount = min(to_money(costs.amount), letter.costs_amount)
+            for claim, share in zip(claims, split_pro_rata(amount, [c.open_amount for c in claims]), strict=True):
+                _charge(claim, ChargeKind.COLLECTION_COSTS, share, run_date, log, basis=_letter_basis(letter, costs))
+        FourteenDayLetter.objects.filter(pk=letter.pk).update(costs_charged_at=timezone.now())
+
+
+def _letter_basis(letter: FourteenDayLetter, costs) -> dict:
+    return {
+        "fourteen_day_letter": str(letter.pk),
+        "sent_on": letter.sent_on.isoformat(),
+        "term_ends_on": letter.term_ends_on.isoformat(),
+        "tiers": [str(tier) for tier in getattr(costs, "tiers", [])],
+    }
+
+
+def _charge_sent_business_steps(organization, run_date: dt.date, log: ChargeLog) -> None:
+    actions = (
+        DunningAction.objects.for_organization(organization)
+        .filter(status=ActionStatus.SENT, step__costs__in=[StepCosts.FIXED, StepCosts.STATUTORY])
+        .exclude(invoice__debtor__kind=DebtorKind.CONSUMER)
+        .filter(invoice__open_amount__gt=0)
+        .exclude(invoice__charges__kind__in=[ChargeKind.COLLECTION_COSTS, ChargeKind.FIXED_FEE])
+        .select_related("invoice__debtor", "step")
+    )
+    for action in actions:
+        invoice = action.invoice
+        if action.step.costs == StepCosts.FIXED and action.step.fixed_fee:
+            _charge(invoice, ChargeKind.FIXED_FEE, action.step.fixed_fee, run_date, log, basis={"step": action.step.pk})
+            continue
+        costs = statutory_costs(
+            debtor=invoice.debtor, organization=organization, principal=invoice.total_amount, currency=invoice.currency
+        )
+        basis = {"step": action.step.pk, "tiers": [str(tier) for tier in getattr(costs, "tiers", [])]}
+        _charge(invoice, ChargeKind.COLLECTION_COSTS, to_money(costs.amount), run_date, log, basis=basis)
+
+
+def split_pro_rata(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:
+    """Split ``amount`` in cents over ``weights``; the rounding remainder goes to the last share."""
+    total = sum(weights, ZERO)
+    if not weights or total <= 0:
+        return []
+    shares = [(amount * weight / total).quantize(CENT) for weight in weights[:-1]]
+    return shares + [amount - sum(shares, ZERO)]
+
+
+def _charge(invoice: Invoice, kind: str, amount: Decimal, run_date: dt.date, log: ChargeLog, basis: dict) -> None:
+    if amount <= 0:
+        return
+    try:
+        with transaction.atomic():
+            charge = Charge.objects.create(
+                organization_id=invoice.organization_id,
+                invoice=invoice,
+                kind=kind,
+                amount=amount,
+                open_amount=amount,
+                currency=invoice.currency,
+                charged_on=run_date,
+                basis=basis,
+            )
+    except IntegrityError:
+        logger.info("Invoice %s already carries a %s charge; not charged again", invoice.pk, kind)
+        return
+    log.charges.append(charge)
+    timeline_record(
+        debtor=invoice.debtor,
+        invoice=invoice,
+        kind=TimelineKind.CHARGE,
+        summary=f"{kind} charged: {invoice.currency} {format_amount(amount)}",
+        data={"event": "charged", "charge": kind, "amount": format_amount(amount), "number": invoice.number},
+    )
+
+
+@transaction.atomic
+def charge_waive(*, charge: Charge, reason: str, user=None) -> Charge:
+    """Waive what is still open of a charge; the reason is required and goes on the timeline."""
+    if not reason.strip():
+        raise DomainError("Say why the costs are waived.", code="required", field="reason")
+    charge = Charge.objects.select_for_update().select_related("invoice__debtor").get(pk=charge.pk)
+    if charge.waived_at is not None:
+        raise DomainError("These costs were waived already.", code="already_waived", field="charge")
+
+    waived = charge.open_amount
+    charge.waived_at = timezone.now()
+    charge.waived_by = user
+    charge.waive_reason = reason[:300]
+    charge.open_amount = ZERO
+    charge.save(update_fields=["waived_at", "waived_by", "waive_reason", "open_amount"])
+    timeline_record(
+        debtor=charge.invoice.debtor,
+        invoice=charge.invoice,
+        kind=TimelineKind.CHARGE,
+        summary=f"{charge.kind} waived: {charge.currency} {format_amount(waived)}",
+        data={
+            "event": "waived",
+            "charge": charge.kind,
+            "amount": format_amount(waived),
+            "number": charge.invoice.number,
+            "text": reason,
+            "by": getattr(user, "email", ""),
+        },
+    )
+    return charge
