@@ -11,10 +11,9 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext, ngettext
 
-# An invoice is risky when its chance of the outcome below is at least this and
-# its open amount at least RISK_MIN_AMOUNT.
+# An invoice is risky when its chance of missing the due date (or, overdue, of staying unpaid
+# OVERDUE_HORIZON_DAYS more) is at least this and its amount matters (see selectors.risky_invoices).
 RISK_MIN_PROBABILITY = 0.5
-RISK_MIN_AMOUNT = 250
 # An overdue invoice is risky when it probably stays unpaid this many more days.
 OVERDUE_HORIZON_DAYS = 14
 MAX_REASONS = 3

@@ -73,6 +73,10 @@ class Predictions:
 HISTORY_DEPTHS = np.array([0, 1, 6, 21])
 
 
+# Forecasts reach at most this many days past the morning of the forecast.
+MAX_REMAINING_DAYS = 730.0
+
+
 def _group_labels(table: FeatureTable, use_disputed: bool) -> np.ndarray:
     """Conformal group of each row: (due date reached, disputed, history depth) as an int array.
 
@@ -254,9 +258,11 @@ class PaymentForecaster:
         """Return the conformity score of each row (how far outside the raw interval it fell)."""
         raw = self._raw_interval(models, table)
         lower, upper = raw["lower"], raw["upper"]
-        # A row still open at the cutoff counts as outside its interval, whatever the widening:
-        # its score is unknown, and counting it as a miss keeps the coverage on the safe side.
-        remaining = np.where(np.isnan(table.remaining), np.inf, table.remaining)
+        # A row still open at the cutoff was paid, if ever, after the days it was watched, so its
+        # score is at least the score it would have had if paid on the last day watched.
+        # NOTE: that lower bound makes the widening too small for a group in which many
+        # calibration invoices stay unpaid for long (invoices that may never be paid).
+        remaining = np.where(np.isnan(table.remaining), table.observed_days, table.remaining)
         scores = np.maximum(lower - remaining, remaining - upper)
         return scores, _group_labels(table, self.use_disputed)
 
@@ -298,7 +304,7 @@ class PaymentForecaster:
         widening = self._widening_for(groups)
         # Payment cannot come before the morning of the forecast.
         lower = np.maximum(raw["lower"] - widening, 0.0) + table.age
-        upper = np.maximum(raw["upper"] + widening, 0.0) + table.age
+        upper = np.minimum(np.maximum(raw["upper"] + widening, 0.0), MAX_REMAINING_DAYS) + table.age
         median = np.clip(raw["median"], 0.0, None) + table.age
         return Predictions(
             median=median,

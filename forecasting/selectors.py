@@ -15,7 +15,7 @@ import numpy as np
 from django.db.models import Max
 
 from debtors.models import Debtor
-from forecasting.alerts import RISK_MIN_AMOUNT, RISK_MIN_PROBABILITY, call_advice, reason_text
+from forecasting.alerts import RISK_MIN_PROBABILITY, call_advice, reason_text
 from forecasting.models import InvoiceForecast, ModelStatus, PooledModel, TrainedModel
 from forecasting.portfolio import on_time_share, weekly_cash_in
 from invoices.models import Allocation, DocumentKind, Invoice, SettlementStatus
@@ -91,13 +91,18 @@ class RiskyInvoice:
 def risky_invoices(
     organization: Organization,
     *,
-    min_amount: Decimal = Decimal(RISK_MIN_AMOUNT),
+    min_amount: Decimal | None = None,
     min_probability: float = RISK_MIN_PROBABILITY,
     limit: int = 50,
 ) -> list[RiskyInvoice]:
     """Return open invoices whose risk is at least ``min_probability`` and open amount at least
     ``min_amount``, largest amount at risk (open amount times risk) first.
+
+    Without ``min_amount`` an amount matters from the median open amount of the
+    organisation's open invoices on, so the alerts follow the size of its business.
     """
+    if min_amount is None:
+        min_amount = _median_open_amount(organization)
     forecasts = (
         InvoiceForecast.objects.for_organization(organization)
         .filter(invoice__open_amount__gte=min_amount, invoice__settlement_status__in=_open_statuses())
@@ -116,6 +121,12 @@ def risky_invoices(
     return result
 
 
+def _median_open_amount(organization: Organization) -> Decimal:
+    amounts = sorted(receivable_invoices(Invoice.objects.for_organization(organization)).values_list(
+        "open_amount", flat=True))
+    return amounts[len(amounts) // 2] if amounts else Decimal(0)
+
+
 def _open_statuses() -> list[str]:
     return [SettlementStatus.OPEN, SettlementStatus.PARTIALLY_PAID]
 
@@ -126,8 +137,9 @@ class OnTimeShare:
 
     ``expected``, ``lower`` and ``upper`` (90% band) count settled outcomes as
     they are and forecast the rest; ``forecast`` is the mean of the first
-    forecasts made for these invoices; ``actual`` is set once every invoice
-    of the month has an outcome (paid, or unpaid past its due date).
+    forecasts made by the due date (None when there are none); ``actual`` is
+    set once every invoice of the month has an outcome (paid, or unpaid past
+    its due date).
     """
 
     month: dt.date
@@ -179,9 +191,9 @@ def on_time_share_by_month(
     forecast_rows = (
         InvoiceForecast.objects.for_organization(organization)
         .filter(invoice_id__in=ids)
-        .values_list("invoice_id", "p_on_time", "first_p_on_time")
+        .values_list("invoice_id", "p_on_time", "first_p_on_time", "first_scored_on")
     )
-    forecasts = {invoice_id: (latest, first) for invoice_id, latest, first in forecast_rows}
+    forecasts = {row[0]: row[1:] for row in forecast_rows}
     groups = defaultdict(list)
     for invoice_id, due, status, kind, country in invoices:
         label = {"kind": kind, "country": country or organization.country}.get(segment, "all")
@@ -197,7 +209,8 @@ def _share_row(month, label, rows, settled, forecasts, today) -> OnTimeShare:
     for invoice_id, due, status in rows:
         paid_on = settled.get(invoice_id) if status == SettlementStatus.PAID else None
         forecast = forecasts.get(invoice_id)
-        if forecast is not None:
+        # Only a first forecast made by the due date forecast the on-time payment.
+        if forecast is not None and forecast[2] <= due:
             first.append(forecast[1])
         if paid_on is not None:
             known.append(1.0 if paid_on <= due else 0.0)

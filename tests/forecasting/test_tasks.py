@@ -23,7 +23,7 @@ from payt.celery import app
 from payt.tenancy import tenant_context
 
 QUEUES = ["forecasting"]
-WAIT_SECONDS = 60
+WAIT_SECONDS = 120
 # 06:30 in Amsterdam (UTC+2 in summer): past the forecast start hour of 05:00.
 MORNING = "2025-10-15T04:30:00+00:00"
 # 03:30 in Amsterdam: before it.
