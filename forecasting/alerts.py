@@ -21,7 +21,7 @@ MAX_REASONS = 3
 
 @dataclass(frozen=True)
 class OrganizationNorms:
-    """What is usual across the organisation's paid invoices, to compare a debtor with."""
+    """Usual payment behaviour across the organisation's paid invoices, to compare a debtor with."""
 
     on_time_share: float
     mean_days_late: float

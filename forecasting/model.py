@@ -1,9 +1,8 @@
 """Days until payment with a conformal 90% interval, and a calibrated on-time probability.
 
 Days until payment: three gradient-boosted quantile regressions (5%, 50%,
-95%) give the median and a first interval, and split-conformal calibration
-(conformalized quantile regression, Romano, Patterson and Candès 2019)
-widens that interval by the 90% quantile of the errors on a calibration
+95%) give the median and a first interval. Conformalized quantile regression
+then widens that interval by the 90% quantile of the errors on a calibration
 window. The widening is computed per group (at issue or overdue, disputed or
 not, with or without payment history), so each group gets its own 90%, and a
 debtor without history gets the wider interval of its group.
@@ -80,11 +79,10 @@ MAX_REMAINING_DAYS = 730.0
 def _group_labels(table: FeatureTable, use_disputed: bool) -> np.ndarray:
     """Conformal group of each row: (due date reached, disputed, history depth) as an int array.
 
-    The relevant history of a disputed invoice is the debtor's earlier disputed
-    invoices, of any other invoice all its paid ones. Forecasts improve as a
-    history deepens, and a calibration window always lies earlier, with
-    shallower histories, than the invoices forecast after it; grouping by
-    depth keeps that from widening deep-history intervals too much.
+    The depth is the debtor's number of paid invoices. Forecasts improve as a
+    history deepens, and the calibration window lies before the invoices
+    forecast after it, when histories were shallower. Grouping by depth keeps
+    shallow-history errors from widening deep-history intervals.
     """
     overdue = table.column("age_days") >= table.column("payment_term_days")
     disputed = table.column("disputed") > 0 if use_disputed else np.zeros(len(table), dtype=bool)
@@ -163,7 +161,7 @@ class PaymentForecaster:
     def _forward_scores(self, table: FeatureTable) -> tuple[np.ndarray, np.ndarray]:
         """Return calibration scores and groups from consecutive blocks in time, each scored forward.
 
-        The calibration window holds the latest ``calibration_share`` of the
+        The calibration window contains the latest ``calibration_share`` of the
         rows that are at least one horizon older than the cutoff, so nearly
         all of them were paid by then. It is cut into ``folds`` blocks, and
         each block is scored by models trained on the rows before it, with

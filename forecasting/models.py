@@ -65,7 +65,7 @@ class PooledModel(RegisteredModelFields):
 
     It is trained on feature rows only: amounts, dates and aggregates, with
     each organisation's debtors hashed under that organisation's own secret.
-    It holds no tenant rows, so it is not a tenant table.
+    It contains no tenant rows, so it is not a tenant table.
     """
 
     id = models.BigAutoField(primary_key=True)

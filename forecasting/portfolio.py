@@ -1,7 +1,7 @@
 """Portfolio forecasts from per-invoice forecasts: on-time share and weekly cash in, with bands.
 
 Both treat invoices as independent, so the bands describe the chance in the
-payments given the forecasts; they leave out a shock that hits all debtors at
+payments given the forecasts. They leave out a shock that hits all debtors at
 once (a crisis, a bank holiday week), which would widen them.
 """
 
@@ -19,7 +19,7 @@ UPPER_TAIL = 0.05
 def on_time_share(known: np.ndarray, probabilities: np.ndarray) -> tuple[float, float, float]:
     """Return (expected share, lower, upper) of invoices paid by their due date, 90% band.
 
-    ``known`` holds 1 or 0 for invoices whose outcome is settled (paid, or
+    ``known`` contains 1 or 0 for invoices whose outcome is settled (paid, or
     past due unpaid); ``probabilities`` the forecast chance for the others.
     The count of on-time invoices among the others is a sum of independent
     Bernoulli draws; the band is its normal approximation, cut at what is

@@ -3,7 +3,7 @@
 The history is generated (forecasting.synthetic), not loaded into PostgreSQL:
 the figures are those of the feature builder and the models, the part that
 grows with the history. Peak memory is the peak of the allocations that
-tracemalloc sees during the step (numpy arrays and Python objects).
+tracemalloc traces during the step (numpy arrays and Python objects).
 """
 
 import time

@@ -28,7 +28,7 @@ def test_ar_ibm_meets_the_target_bands(ar_ibm_results):
     assert 0.88 <= metrics.coverage <= 0.92
     assert 0.88 <= metrics.coverage_undisputed <= 0.92
     # NOTE: the 142 disputed test invoices are covered more often than 90% (95% on this split):
-    # the calibration window before the cutoff holds harder disputed invoices than the months after it.
+    # the calibration window before the cutoff contains harder disputed invoices than the months after it.
     assert metrics.coverage_disputed >= 0.88
     assert metrics.mean_width_days <= 22
     assert metrics.mae_days <= 4.5
