@@ -11,11 +11,13 @@ import tracemalloc
 
 import numpy as np
 import pytest
+from django.db import connection
 
 from forecasting.features import scoring_table, training_table
 from forecasting.history import OPEN
 from forecasting.model import PaymentForecaster
 from forecasting.synthetic import generate_history
+from tests.bench.conftest import machine_description
 
 pytestmark = [pytest.mark.bench]
 
@@ -34,7 +36,9 @@ def _measured(function):
     return value, seconds, f"{peak / 2**30:.2f} GiB traced"
 
 
-def test_forecasting_at_scale(bench_results):
+def test_forecasting_at_scale(bench_results, db):
+    if not bench_results.machine:
+        bench_results.machine = machine_description(connection)
     generated, seconds, _ = _measured(
         lambda: generate_history(PAID + OPEN_INVOICES, seed=7, years=4.0, invoices_per_debtor=40)
     )
