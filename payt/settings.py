@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "portal",
     "payments",
     "dashboard",
+    "forecasting",
 ]
 
 MIDDLEWARE = [
@@ -155,6 +156,7 @@ CELERY_TASK_ROUTES = {
     "payments.plan_tasks.*": {"queue": "dunning"},
     "payments.plan_tasks.send_plan_notice": {"queue": "mail"},
     "portal.tasks.*": {"queue": "mail"},
+    "forecasting.tasks.*": {"queue": "forecasting"},
 }
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULE = {
@@ -179,9 +181,21 @@ CELERY_BEAT_SCHEDULE = {
         "task": "portal.tasks.requeue_stale_emails",
         "schedule": 300.0,
     },
+    "forecasting-nightly-scoring": {
+        # Hourly: each organisation is scored once per local day, from its local morning on.
+        "task": "forecasting.tasks.score_all_organizations",
+        "schedule": 3600.0,
+    },
+    "forecasting-monthly-training": {
+        # Hourly: each organisation trains once per local month, from its local morning on.
+        "task": "forecasting.tasks.train_all_organizations",
+        "schedule": 3600.0,
+    },
 }
 DUNNING_SEND_CLAIM_TIMEOUT_MINUTES = env_int("DUNNING_SEND_CLAIM_TIMEOUT_MINUTES", 15)
 DUNNING_LOCAL_START_HOUR = env_int("DUNNING_LOCAL_START_HOUR", 7)
+# Forecast scoring and training start at this local hour, before the dunning run reads risk alerts.
+FORECAST_LOCAL_START_HOUR = env_int("FORECAST_LOCAL_START_HOUR", 5)
 # Dotted path of the SMS gateway class (see dunning.sms.SmsProvider). Development and
 # tests record texts in a local file; elsewhere an SMS step fails until a gateway is named.
 SMS_PROVIDER = env_str("SMS_PROVIDER", "dunning.sms.LocalSmsProvider" if (DEBUG or TESTING) else "")

@@ -1,0 +1,69 @@
+"""The conformal model on small generated histories."""
+
+import math
+
+import numpy as np
+import pytest
+
+from forecasting.backtest import run_backtest
+from forecasting.features import issue_table, training_table
+from forecasting.model import PaymentForecaster, conformal_quantile
+from forecasting.synthetic import generate_history
+from tests.forecasting.conftest import FAST
+
+
+@pytest.fixture(scope="module")
+def generated():
+    return generate_history(4000, seed=3, invoices_per_debtor=25)
+
+
+def test_conformal_quantile_uses_the_finite_sample_rank():
+    scores = np.arange(1, 11, dtype=float)
+    assert conformal_quantile(scores, 0.9) == 10.0  # ceil(11 * 0.9) = 10th smallest
+    assert conformal_quantile(scores, 0.5) == 6.0
+    assert math.isinf(conformal_quantile(scores[:5], 0.9))
+
+
+def test_forecast_intervals_hold_the_median(generated):
+    history = generated.history
+    cutoff = int(np.sort(history.issue)[3000])
+    model = PaymentForecaster(FAST).fit(training_table(history, cutoff, countries=["NL", "BE", "DE", "FR", "GB"]))
+    rows = np.flatnonzero(history.issue >= cutoff)
+    predictions = model.predict(issue_table(history, rows, countries=["NL", "BE", "DE", "FR", "GB"]))
+    assert np.all(predictions.lower <= predictions.median)
+    assert np.all(predictions.median <= predictions.upper)
+    assert np.all(predictions.lower >= 0)
+    assert np.all((predictions.p_on_time >= 0) & (predictions.p_on_time <= 1))
+
+
+def test_cold_start_interval_is_wider(generated):
+    result = run_backtest(generated.history, true_settled=generated.true_settled, settings=FAST)
+    assert result.cold_start["invoices"] > 20
+    warm_width = [row["mean_width_days"] for row in result.by_history if row["paid_before"] == "21+"][0]
+    assert result.cold_start["mean_width_days"] > warm_width
+    assert 0.80 <= result.metrics.coverage <= 0.97
+    assert result.censored_at_cutoff > 0
+
+
+def test_censored_rows_weigh_in_through_their_age(generated):
+    history = generated.history
+    cutoff = int(np.sort(history.issue)[3000])
+    table = training_table(history, cutoff, countries=["NL"])
+    weights = PaymentForecaster()._weights(table)
+    censored = np.isnan(table.remaining)
+    assert censored.sum() > 0
+    assert np.all(weights[censored] == 0)
+    # Slow payments are seen less often before the cutoff, so they weigh more than quick ones.
+    observed = ~censored & (table.age == 0)
+    slow = observed & (table.remaining > 60)
+    quick = observed & (table.remaining < 10)
+    assert weights[slow].mean() > weights[quick].mean() >= 1.0
+
+
+def test_predict_rejects_other_feature_columns(generated):
+    history = generated.history
+    cutoff = int(np.sort(history.issue)[3000])
+    model = PaymentForecaster(FAST).fit(training_table(history, cutoff, countries=["NL"]))
+    other = issue_table(history, np.arange(5), countries=["NL"], use_disputed=False)
+    with pytest.raises(ValueError, match="feature columns differ"):
+        model.predict(other)
