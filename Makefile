@@ -30,7 +30,7 @@ test: install
 lint: install
 	$(VENV)/bin/ruff check .
 
-# Rewrites docs/benchmarks.md from tests/bench (real demo data; takes a few minutes).
+# Rewrites docs/benchmarks.md from tests/bench (demo data, dunning and forecasting at scale; about 35 minutes).
 bench: install
 	$(PYTHON) -m payt.devserver test -m bench
 
