@@ -202,3 +202,46 @@ def charge_waive(*, charge: Charge, reason: str, user=None) -> Charge:
         },
     )
     return charge
+
+
+def interest_book(*, invoice: Invoice, on_date: dt.date) -> Charge | None:
+    """Book the statutory interest claimed on ``invoice`` up to ``on_date`` as its interest line.
+
+    Interest is claimed once a sent step of the invoice showed it. The line
+    grows to the interest on the open principal from the day after the due
+    date to ``on_date``; a later payment adds only what accrued since. Called
+    in the payment's transaction, before the payment is allocated, so that
+    the payment goes to costs, then interest, then principal (art. 6:44 BW).
+    NOTE: after a part payment the interest of the earlier days is computed
+    on the lower principal, which claims less than the law allows, never more.
+    """
+    from dunning.selectors import interest_to_date
+
+    claimed = DunningAction.objects.filter(invoice=invoice, status=ActionStatus.SENT, step__show_interest=True).exists()
+    if not claimed:
+        return None
+    accrued = interest_to_date(invoice, on_date, shown=True)
+    charge = Charge.objects.filter(invoice=invoice, kind=ChargeKind.INTEREST, waived_at__isnull=True).first()
+    booked = charge.amount if charge else ZERO
+    if accrued <= booked:
+        return charge
+
+    added = accrued - booked
+    if charge is None:
+        return Charge.objects.create(
+            organization_id=invoice.organization_id,
+            invoice=invoice,
+            kind=ChargeKind.INTEREST,
+            amount=added,
+            open_amount=added,
+            currency=invoice.currency,
+            charged_on=on_date,
+            basis={"interest_to": on_date.isoformat(), "legal_basis": "statutory interest"},
+        )
+    Charge.objects.filter(pk=charge.pk).update(
+        amount=charge.amount + added,
+        open_amount=charge.open_amount + added,
+        basis={**charge.basis, "interest_to": on_date.isoformat()},
+    )
+    charge.refresh_from_db()
+    return charge

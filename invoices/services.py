@@ -509,7 +509,10 @@ def _allocate_payment(payment: Payment, invoices: list[Invoice]) -> None:
 
 
 def _allocate_to_charges(payment: Payment, invoice: Invoice, remaining: Decimal) -> Decimal:
+    from dunning.charges import interest_book
     from dunning.models import Charge, ChargeKind
+
+    interest_book(invoice=invoice, on_date=payment.payment_date)
 
     order = {ChargeKind.COLLECTION_COSTS: 0, ChargeKind.FIXED_FEE: 1, ChargeKind.INTEREST: 2}
     charges = Charge.objects.filter(invoice=invoice, open_amount__gt=0).select_for_update()

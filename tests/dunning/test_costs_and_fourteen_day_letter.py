@@ -232,3 +232,41 @@ def test_waive_needs_a_reason_and_clears_what_is_open(org_alfa, statutory_rates,
     assert charge.open_amount == Decimal("0.00")
     assert charge.waive_reason == "Goodwill after a late delivery"
     assert due.total == Decimal("100.00")
+
+
+def test_payment_pays_interest_before_principal(org_alfa, statutory_rates, run_day):
+    workflow = _workflow(org_alfa, [(7, StepTemplate.FRIENDLY_REMINDER, StepCosts.NONE)])
+    with tenant_context(org_alfa):
+        workflow.steps.update(show_interest=True)
+        company = debtor_create(organization=org_alfa, name="Tulpwerk BV", email="ap@tulpwerk.example")
+    invoice = _invoice(org_alfa, company, "INV-I1", "10000.00", dt.date(2025, 12, 31))
+    run_day(org_alfa, dt.date(2026, 1, 7))
+
+    with tenant_context(org_alfa):
+        # 30 days from 2026-01-01 at 10.15% on 10,000.00 (legal-spec 2.3 D).
+        payment_register(
+            organization=org_alfa, amount=Decimal("100.00"), payment_date=dt.date(2026, 1, 30), invoice=invoice
+        )
+        invoice.refresh_from_db()
+        interest = Charge.objects.get(kind=ChargeKind.INTEREST)
+
+    assert interest.amount == Decimal("83.42")
+    assert interest.open_amount == Decimal("0.00")
+    assert invoice.open_amount == Decimal("9983.42")
+
+
+def test_no_interest_booked_when_no_step_showed_it(org_alfa, statutory_rates, run_day):
+    _workflow(org_alfa, [(7, StepTemplate.FRIENDLY_REMINDER, StepCosts.NONE)])
+    with tenant_context(org_alfa):
+        company = debtor_create(organization=org_alfa, name="Tulpwerk BV", email="ap@tulpwerk.example")
+    invoice = _invoice(org_alfa, company, "INV-I2", "10000.00", dt.date(2025, 12, 31))
+    run_day(org_alfa, dt.date(2026, 1, 7))
+
+    with tenant_context(org_alfa):
+        payment_register(
+            organization=org_alfa, amount=Decimal("100.00"), payment_date=dt.date(2026, 1, 30), invoice=invoice
+        )
+        invoice.refresh_from_db()
+
+    assert _charges(org_alfa) == {}
+    assert invoice.open_amount == Decimal("9900.00")
