@@ -7,6 +7,7 @@ parameter gets a 400 in the project's error shape, naming the parameter.
 
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
@@ -17,6 +18,7 @@ from dunning.costs import CostsResult, collection_costs
 from dunning.interest import CapitalisationRule, DayCount
 from dunning.rate_selectors import InterestCalculation, statutory_interest_for
 from dunning.services import reminder_create_manual
+from dunning.tasks import send_message
 from invoices.imports import check_document_date
 from invoices.models import Invoice
 from payt.api_auth import TenantApiViewMixin
@@ -245,7 +247,7 @@ class InvoiceReminderView(TenantApiViewMixin, ApiViewMixin, APIView):
             201: ReminderSerializer,
             400: OpenApiResponse(ErrorSerializer, description="not_overdue: the due date has not passed."),
             404: ErrorSerializer,
-            409: OpenApiResponse(ErrorSerializer, description="held_back or workflow_finished."),
+            409: OpenApiResponse(ErrorSerializer, description="held_back, too_soon or workflow_finished."),
         },
     )
     def post(self, request, invoice_id):
@@ -255,6 +257,8 @@ class InvoiceReminderView(TenantApiViewMixin, ApiViewMixin, APIView):
             raise DomainError(f"No invoice with id {invoice_id}.", code="not_found", field="invoice", status_code=404)
         today = local_today(self.organization)
         reminder = reminder_create_manual(invoice=invoice, today=today)
+        message_id = str(reminder.message.pk)
+        transaction.on_commit(lambda: send_message.delay(str(self.organization.pk), message_id))
         data = {
             "message_id": reminder.message.pk,
             "invoice": invoice.number,

@@ -53,17 +53,40 @@ def law_country(debtor, organization) -> str:
     return country if country in {"NL", "BE", "FR", "DE", "GB"} else organization.country
 
 
+@dataclass(frozen=True)
+class NoCosts:
+    """What ``statutory_costs`` returns when no statutory scale fits the claim."""
+
+    note: str
+    amount: Decimal = ZERO
+    vat: Decimal = ZERO
+    legal_basis: str = ""
+
+
 def statutory_costs(*, debtor, organization, principal: Decimal, currency: str):
-    """Return the statutory collection costs (amount and breakdown) on ``principal`` for ``debtor``."""
+    """Return the statutory collection costs (amount and breakdown) on ``principal`` for ``debtor``.
+
+    The debtor's country decides, unless its scale is set in another currency
+    than the claim (a British debtor billed in euros); then the organisation's
+    country decides. When neither fits, the result charges nothing and says why.
+    """
+    from dunning.calculation import CalculationError
     from dunning.costs import collection_costs
 
-    return collection_costs(
-        country=law_country(debtor, organization),
-        debtor_kind=debtor_kind_for_law(debtor),
-        principal=principal,
-        currency=currency,
-        vat_not_deductible=organization.vat_not_deductible,
-    )
+    countries = dict.fromkeys([law_country(debtor, organization), organization.country])
+    for country in countries:
+        try:
+            return collection_costs(
+                country=country,
+                debtor_kind=debtor_kind_for_law(debtor),
+                principal=principal,
+                currency=currency,
+                vat_not_deductible=organization.vat_not_deductible,
+            )
+        except CalculationError as error:
+            reason = str(error)
+    logger.warning("No statutory collection costs for debtor %s in %s: %s", debtor.pk, currency, reason)
+    return NoCosts(note=reason)
 
 
 def charges_apply(*, organization, run_date: dt.date, log: ChargeLog) -> None:

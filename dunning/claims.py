@@ -53,7 +53,9 @@ def claim_context(message: Message, lines: list[ReminderLine]) -> dict:
         terms = letter_terms(message, [(line.invoice.currency, line.action.open_amount) for line in lines])
         costs = {}
         stated, vat_added = format_money(terms.costs, terms.currency, language), terms.vat_added
-        extra = terms.costs
+        # The letter's costs are owed only if its term passes unpaid, so the
+        # amount asked now leaves them out.
+        extra = ZERO
     else:
         costs = {line.invoice.pk: _costs_of_line(message, line) for line in lines}
         total_costs = sum(costs.values(), ZERO)

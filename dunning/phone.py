@@ -22,6 +22,8 @@ from payt.dates import local_today
 
 # Days after a promised payment date before dunning resumes by itself.
 PROMISE_GRACE_DAYS = 3
+# A promise further away than this is a payment plan, not a promise.
+MAX_PROMISE_DAYS = 90
 
 
 @transaction.atomic
@@ -108,6 +110,14 @@ def _check_outcome(outcome: str, promised_date: dt.date | None, task: PhoneTask)
         if promised_date < local_today(task.organization):
             raise DomainError(
                 f"The promised date {promised_date.isoformat()} is in the past; enter the date the debtor named.",
+                code="invalid_date",
+                field="promised_date",
+            )
+        latest = local_today(task.organization) + dt.timedelta(days=MAX_PROMISE_DAYS)
+        if promised_date > latest:
+            raise DomainError(
+                f"The promised date {promised_date.isoformat()} is more than {MAX_PROMISE_DAYS} days away; "
+                f"agree a date up to {latest.isoformat()}, or a payment plan instead.",
                 code="invalid_date",
                 field="promised_date",
             )

@@ -204,10 +204,14 @@ def hold_reason(invoice, *, has_open_question: bool, net_balance: Decimal, hold=
     return None
 
 
-def step_applies_to(step: WorkflowStep, debtor) -> bool:
-    """Tell whether ``step`` may run for ``debtor``: the 14-day letter is for consumers only."""
+def step_applies_to(step: WorkflowStep, debtor, law_country: str = "NL") -> bool:
+    """Tell whether ``step`` may run for ``debtor``.
+
+    The 14-day letter is a Dutch consumer's letter (art. 6:96(6) BW): it is
+    skipped for businesses and for consumers under another country's law.
+    """
     if step.template == StepTemplate.FOURTEEN_DAY_LETTER:
-        return debtor.kind == "consumer"
+        return debtor.kind == "consumer" and law_country == "NL"
     return True
 
 

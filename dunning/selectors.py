@@ -85,6 +85,15 @@ def step_ids_by_invoice(organization: Organization, invoice_ids: Sequence) -> di
     return done
 
 
+def step_dates_by_invoice(organization: Organization, invoice_ids: Sequence) -> dict:
+    """Return {invoice id: {step id: run date of its action}} for every action, skipped ones included."""
+    actions = DunningAction.objects.for_organization(organization).filter(invoice_id__in=invoice_ids)
+    dates = defaultdict(dict)
+    for invoice_id, step_id, run_date in actions.values_list("invoice_id", "step_id", "run_date"):
+        dates[invoice_id][step_id] = run_date
+    return dates
+
+
 def last_message_dates(organization: Organization, invoice_ids: Sequence) -> dict:
     """Return {invoice id: run date of its latest planned or sent step}; skipped steps do not count."""
     actions = (

@@ -13,7 +13,8 @@ from decimal import Decimal
 from django.db import connection, transaction
 
 from dunning import selectors
-from dunning.charges import ChargeLog, charges_apply
+from dunning.calendar import is_business_day
+from dunning.charges import ChargeLog, charges_apply, law_country
 from dunning.models import (
     ActionStatus,
     DunningAction,
@@ -27,6 +28,7 @@ from dunning.models import (
     WorkflowStep,
 )
 from dunning.planner import (
+    MIN_DAYS_BETWEEN_STEPS,
     NOT_FOR_THIS_DEBTOR,
     SUPERSEDED,
     StepPlan,
@@ -142,6 +144,7 @@ class _PlanningState:
     """What the planner knows about the candidate invoices, loaded in a few queries."""
 
     done: dict
+    step_dates: dict
     last_sent: dict
     questioned: set
     debtor_holds: dict
@@ -158,6 +161,7 @@ def _plan_actions(organization: Organization, run_date: dt.date, workflows: list
     state = _PlanningState(
         balances=net_balances(organization, {invoice.debtor_id for invoice in invoices}),
         done=selectors.step_ids_by_invoice(organization, invoice_ids),
+        step_dates=selectors.step_dates_by_invoice(organization, invoice_ids),
         last_sent=selectors.last_message_dates(organization, invoice_ids),
         questioned=selectors.invoice_ids_with_open_question(organization, invoice_ids),
         debtor_holds=debtor_holds,
@@ -197,9 +201,19 @@ def _plan_for(
     """Return the step to act on for ``invoice`` today, skipping steps that do not apply to its debtor."""
     previous = state.last_sent.get(invoice.pk)
     done = set(state.done.get(invoice.pk, set()))
+    step_days = state.step_dates.get(invoice.pk, {})
+    ordered = order_steps(steps)
+    predecessor = {step.pk: ordered[index - 1] for index, step in enumerate(ordered) if index > 0}
+    business_day = is_business_day(run_date, country)
 
     def is_due(step) -> bool:
-        first_day = step_date(step, invoice.due_date, previous, country)
+        # "From the previous step" counts from the day the step before it in
+        # the workflow went out; until then it is not due.
+        before = predecessor.get(step.pk)
+        previous_day = step_days.get(before.pk) if before is not None else None
+        first_day = step_date(step, invoice.due_date, previous_day, country)
+        if step.next_business_day and not business_day:
+            return False
         return step_is_due_on(step, run_date, invoice.due_date, first_day)
 
     plan = plan_step(
@@ -209,7 +223,9 @@ def _plan_for(
         days_since_last_message=(run_date - previous).days if previous else None,
         is_due=is_due,
     )
-    if plan is not None and not step_applies_to(plan.step, invoice.debtor):
+    if plan is not None and not step_applies_to(
+        plan.step, invoice.debtor, law_country(invoice.debtor, invoice.organization)
+    ):
         # A 14-day letter is for consumers only; for a business the step is
         # recorded as skipped and the next one follows in a later run.
         _skip_step(invoice, plan.step, run_date, reason=NOT_FOR_THIS_DEBTOR, result=result)
@@ -428,6 +444,7 @@ def reminder_create_manual(*, invoice: Invoice, today: dt.date) -> ManualReminde
             field="invoice",
         )
     _check_not_held(invoice, today)
+    _check_spacing(invoice, today)
     step = _next_step(invoice, today)
 
     result = RunResult(run_date=today)
@@ -438,6 +455,20 @@ def reminder_create_manual(*, invoice: Invoice, today: dt.date) -> ManualReminde
         debtor=invoice.debtor, channel=step.channel, run_date=today
     )
     return ManualReminder(message=message, step=step, days_past_due=overdue_days)
+
+
+def _check_spacing(invoice: Invoice, today: dt.date) -> None:
+    """Refuse a step sooner than ``MIN_DAYS_BETWEEN_STEPS`` after the invoice's previous one."""
+    previous = selectors.last_message_dates(invoice.organization, [invoice.pk]).get(invoice.pk)
+    if previous is not None and (today - previous).days < MIN_DAYS_BETWEEN_STEPS:
+        next_day = previous + dt.timedelta(days=MIN_DAYS_BETWEEN_STEPS)
+        raise DomainError(
+            f"Invoice {invoice.number} had a dunning step on {previous.isoformat()}; the next one can go out "
+            f"from {next_day.isoformat()}.",
+            code="too_soon",
+            field="invoice",
+            status_code=409,
+        )
 
 
 def _check_not_held(invoice: Invoice, today: dt.date) -> None:
@@ -461,7 +492,8 @@ def _next_step(invoice: Invoice, today: dt.date) -> WorkflowStep:
     workflow = workflow_for(invoice.debtor, workflows, debtor_net_balance(invoice.debtor, currency=invoice.currency))
     done = selectors.step_ids_by_invoice(invoice.organization, [invoice.pk]).get(invoice.pk, set())
     steps = [step for step in order_steps(workflow.steps_list if workflow else []) if step.days_after_due > 0]
-    pending = [step for step in steps if step.pk not in done and step_applies_to(step, invoice.debtor)]
+    country = law_country(invoice.debtor, invoice.organization)
+    pending = [step for step in steps if step.pk not in done and step_applies_to(step, invoice.debtor, country)]
     if not pending:
         raise DomainError(
             f"Every step of the workflow has been sent for invoice {invoice.number}; "

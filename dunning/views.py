@@ -6,8 +6,10 @@ plain GET and only its result card for an htmx request, so the page works
 with and without JavaScript.
 """
 
+from functools import wraps
+
 from django.contrib import messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
@@ -21,7 +23,6 @@ from dunning.interest import DayCount
 from dunning.models import InterestRate, InterestRegime
 from dunning.rate_selectors import interest_regimes_with_rates, statutory_interest_for
 from dunning.rate_services import interest_rate_add, interest_rate_correct, interest_regime_set_day_count
-from payt.models import Role
 
 
 def _is_htmx(request) -> bool:
@@ -103,8 +104,22 @@ def calculate_interest(request):
 # --- Interest rate tables ---------------------------------------------------------------
 
 
+def staff_required(view):
+    """Refuse changes to the shared rate tables to anyone but the platform's staff."""
+
+    @wraps(view)
+    def wrapper(request, *args, **kwargs):
+        if not request.user.is_staff:
+            raise PermissionDenied(_("Only the platform's staff may change the statutory rate tables."))
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
 def _render_rates(request, *, add_form=None, status: int = 200):
-    is_admin = request.membership.role == Role.ADMIN
+    # The rate tables are shared by every organisation, so only the platform's
+    # staff may change them; organisation admins read them like everyone else.
+    is_admin = request.user.is_staff
     regimes = interest_regimes_with_rates()
     context = {
         "regimes": regimes,
@@ -122,7 +137,8 @@ def interest_rates(request):
     return _render_rates(request)
 
 
-@dashboard_view(admin=True)
+@dashboard_view
+@staff_required
 @require_POST
 def interest_rate_create(request):
     form = InterestRateAddForm(request.POST)
@@ -137,7 +153,8 @@ def interest_rate_create(request):
     return _render_rates(request, add_form=form, status=400)
 
 
-@dashboard_view(admin=True)
+@dashboard_view
+@staff_required
 def interest_rate_edit(request, rate_id):
     row = get_object_or_404(InterestRate.objects.select_related("regime", "updated_by"), pk=rate_id)
     if request.method == "POST":
@@ -160,7 +177,8 @@ def interest_rate_edit(request, rate_id):
     return render(request, "dashboard/interest_rate_edit.html", {"row": row, "form": form}, status=status)
 
 
-@dashboard_view(admin=True)
+@dashboard_view
+@staff_required
 @require_POST
 def interest_regime_day_count(request, regime_id):
     regime = get_object_or_404(InterestRegime, pk=regime_id)

@@ -219,6 +219,12 @@ def _allocate_waiting_credits(invoice: Invoice) -> None:
 @transaction.atomic
 def credit_allocate(*, credit: Invoice, invoice: Invoice, amount: Decimal) -> Allocation:
     """Apply part of a credit note (or negative invoice) to an invoice."""
+    if invoice.is_credit or invoice.pk == credit.pk:
+        raise DomainError(
+            f"{invoice.number} is a credit document; allocate the credit to an open invoice.",
+            code="credit_document",
+            field="invoice",
+        )
     amount = to_money(amount)
     _check_allocation(invoice=invoice, amount=amount, available=credit.open_amount, currency=credit.currency)
     allocation = Allocation.objects.create(

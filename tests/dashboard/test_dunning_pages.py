@@ -69,3 +69,19 @@ def test_credit_worklist_allocates_credit(org_alfa, alice_client, charlie, make_
     assert invoice.open_amount == Decimal("0.00")
     assert credit.open_amount == Decimal("50.00")
     assert alice_client.get(reverse("dashboard:credit_worklist")).context["rows"] == []
+
+
+def test_credit_cannot_be_allocated_to_itself(org_alfa, alice_client, make_invoice, credit_note):
+    invoice = make_invoice(org_alfa, number="INV-2025-031", total="100.00", due_date=dt.date(2025, 10, 1))
+    credit = credit_note(
+        org_alfa, invoice.debtor, number="CN-2025-007", total="150.00", issue_date=dt.date(2025, 9, 10)
+    )
+
+    response = alice_client.post(
+        reverse("dashboard:credit_allocate", args=[credit.pk]), {"invoice": str(credit.pk)}, follow=True
+    )
+
+    with tenant_context(org_alfa):
+        credit.refresh_from_db()
+    assert credit.open_amount == Decimal("150.00")
+    assert "is a credit document" in response.content.decode()

@@ -7,7 +7,7 @@ from django.core.management import call_command
 
 from debtors.models import TimelineEvent
 from dunning.holds import hold_place, hold_release
-from dunning.models import HoldReason, Message, RunLogEntry, RunOutcome, StepTemplate
+from dunning.models import HoldReason, Message, RunLogEntry, RunOutcome, StepTemplate, Workflow
 from payt.api_errors import DomainError
 from payt.tenancy import tenant_context
 from tests.dunning.helpers import messages_of
@@ -47,11 +47,11 @@ def test_debtor_hold_without_end_holds_every_invoice_until_released(org_alfa, ov
     )
     hold = _place(org_alfa, overdue, reason=HoldReason.INSOLVENCY, note="Surseance aangevraagd")
 
-    held = run_day(org_alfa, dt.date(2026, 11, 20))
+    held = run_day(org_alfa, dt.date(2026, 11, 19))
     with tenant_context(org_alfa):
         assert hold_release(hold=hold, note="Surseance ingetrokken") is True
         assert hold_release(hold=hold) is False
-    resumed = run_day(org_alfa, dt.date(2026, 11, 21))
+    resumed = run_day(org_alfa, dt.date(2026, 11, 20))
 
     assert sorted(skipped.invoice_number for skipped in held.skipped) == ["INV-H1", "INV-H2"]
     assert sorted(action.invoice_id for action in resumed.actions_created) == sorted([overdue.pk, second.pk])
@@ -100,3 +100,35 @@ def test_preview_shows_messages_and_keeps_nothing(org_alfa, overdue, capsys):
     with tenant_context(org_alfa):
         assert Message.objects.count() == 0
         assert RunLogEntry.objects.count() == 0
+
+
+def test_relative_steps_wait_for_their_predecessor(org_alfa, make_invoice, run_day):
+    with tenant_context(org_alfa):
+        Workflow.objects.filter(is_default=True).update(is_default=False)
+        workflow = Workflow.objects.create(organization=org_alfa, name="Chain", is_default=True)
+        for position, (offset, template, offset_from) in enumerate(
+            [
+                (7, StepTemplate.FRIENDLY_REMINDER, "due_date"),
+                (16, StepTemplate.SECOND_REMINDER, "previous_step"),
+                (3, StepTemplate.FINAL_NOTICE, "previous_step"),
+            ],
+            start=1,
+        ):
+            workflow.steps.create(
+                organization=org_alfa, position=position, days_after_due=offset, template=template,
+                offset_from=offset_from, next_business_day=False,
+            )
+    make_invoice(org_alfa, number="INV-CH", total="90.00", due_date=dt.date(2026, 11, 2))
+
+    sent = {}
+    day = dt.date(2026, 11, 9)
+    while day <= dt.date(2026, 12, 10):
+        for action in run_day(org_alfa, day).actions_created:
+            sent[action.step.template] = day
+        day += dt.timedelta(days=1)
+
+    assert sent == {
+        StepTemplate.FRIENDLY_REMINDER: dt.date(2026, 11, 9),
+        StepTemplate.SECOND_REMINDER: dt.date(2026, 11, 25),
+        StepTemplate.FINAL_NOTICE: dt.date(2026, 12, 2),
+    }

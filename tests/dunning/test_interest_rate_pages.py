@@ -59,6 +59,14 @@ def bob_client(bob):
 
 
 @pytest.fixture
+def alice(alice):
+    """Alice as the platform's staff: the rate tables are shared, so only staff may change them."""
+    alice.is_staff = True
+    alice.save(update_fields=["is_staff"])
+    return alice
+
+
+@pytest.fixture
 def reader(org_alfa):
     return _user("reader@alfa.example", org_alfa, Role.READ_ONLY)
 
@@ -85,6 +93,19 @@ def test_admin_sees_forms(alice_client):
 
     assert "Add a rate" in html
     assert 'action="/dunning/interest-rates/add/"' in html
+
+
+def test_organisation_admin_cannot_change_shared_rates(org_alfa):
+    admin = _user("admin@alfa.example", org_alfa, Role.ADMIN)
+    client = logged_in_client(admin)
+    count = InterestRate.objects.count()
+
+    page = client.get(PAGE).content.decode()
+    response = client.post(ADD, new_rate())
+
+    assert "Add a rate" not in page
+    assert response.status_code == 403
+    assert InterestRate.objects.count() == count
 
 
 def test_admin_adds_rate(alice_client, alice, org_alfa):

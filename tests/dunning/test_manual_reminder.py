@@ -47,12 +47,12 @@ def test_refused_on_the_due_date_and_accepted_after_midnight(org_alfa, alfa_api,
     assert accepted.json()["days_overdue"] == 1
     assert accepted.json()["step"] == "friendly_reminder"
     assert accepted.json()["run_date"] == "2025-10-16"
-    assert again.status_code == 201
-    assert again.json()["step"] == "second_reminder"
-    assert again.json()["message_id"] == accepted.json()["message_id"]
+    assert again.status_code == 409
+    assert again.json()["error"]["code"] == "too_soon"
+    assert "2025-10-23" in again.json()["error"]["message"]
     with tenant_context(org_alfa):
         message = Message.objects.get()
-    assert message.template == StepTemplate.SECOND_REMINDER
+    assert message.template == StepTemplate.FRIENDLY_REMINDER
 
 
 def test_held_invoice_and_other_tenant(org_alfa, alfa_api, bravo_api, due_invoice, at):

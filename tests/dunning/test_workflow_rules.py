@@ -104,3 +104,12 @@ def test_pre_due_step_lapses_after_due_date_and_late_step_catches_up():
 def test_order_steps_places_relative_steps_after_their_predecessor():
     steps = [step("a", 7, 1), step("b", 20, 2, "previous_step"), step("c", 21, 3)]
     assert [s.pk for s in order_steps(steps)] == ["a", "c", "b"]
+
+
+def test_fourteen_day_letter_only_for_dutch_consumers():
+    from dunning.planner import step_applies_to
+
+    letter = SimpleNamespace(template="fourteen_day_letter")
+    assert step_applies_to(letter, debtor(kind="consumer"), "NL")
+    assert not step_applies_to(letter, debtor(kind="consumer"), "DE")
+    assert not step_applies_to(letter, debtor(kind="company"), "NL")
