@@ -63,6 +63,24 @@ FINISHED_STATUSES = frozenset(
 # Starting a payment
 
 
+def _check_method(method: str, invoices: list[Invoice], language: str | None) -> None:
+    """Refuse a payment method that Mollie does not offer for this payment (when Mollie could be asked)."""
+    from payments.selectors import payment_methods
+
+    due = amounts_due(invoices)
+    total = sum((amount.total for amount in due.values()), Decimal("0.00"))
+    currency = invoices[0].currency if invoices else "EUR"
+    offered = payment_methods(total, currency, language or "nl")
+    if offered and method not in {choice.id for choice in offered}:
+        names = ", ".join(choice.description for choice in offered)
+        raise DomainError(
+            gettext("The payment method %(method)s is not available for this payment; choose one of: %(names)s.")
+            % {"method": method, "names": names},
+            code="invalid_method",
+            field="method",
+        )
+
+
 def mollie_payment_start(
     *, debtor: Debtor, invoices: list[Invoice], language: str | None = None, method: str | None = None
 ) -> MolliePayment:
@@ -83,6 +101,8 @@ def mollie_payment_start(
 
     Call it inside the debtor's tenant context.
     """
+    if method:
+        _check_method(method, invoices, language)
     reusable = _reusable_open_payment(debtor=debtor, invoices=invoices)
     if reusable is not None:
         logger.info("Reusing open Mollie payment %s for debtor %s", reusable.mollie_id, debtor.pk)

@@ -19,7 +19,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 
-from debtors.models import Debtor, TimelineKind
+from debtors.models import Debtor, TimelineEvent, TimelineKind
 from debtors.services import debtor_contact_change, timeline_record
 from dunning.holds import hold_place, hold_release
 from dunning.models import Hold, HoldReason
@@ -55,6 +55,8 @@ PROMISE_GRACE_DAYS = 3
 PROMISE_MAX_DAYS_AHEAD = 60
 # Copies of one invoice a debtor can ask for per day; the e-mail goes to their own address.
 COPY_REQUESTS_PER_DAY = 3
+# Contact changes per debtor per day; each one e-mails the old address and the credit controller.
+CONTACT_CHANGES_PER_DAY = 3
 
 
 # Disputes
@@ -339,6 +341,17 @@ def contact_update(*, debtor: Debtor, email: str, phone: str) -> dict:
             field="email",
         ) from None
     phone = phone_normalize(phone, debtor.country or debtor.organization.country)
+    since = timezone.now() - dt.timedelta(days=1)
+    recent = TimelineEvent.objects.filter(
+        debtor=debtor, kind=TimelineKind.NOTE, data__event="contact_updated", occurred_at__gte=since
+    ).count()
+    if recent >= CONTACT_CHANGES_PER_DAY:
+        raise DomainError(
+            gettext("Your contact details were changed %(count)d times today. Try again tomorrow or call us.")
+            % {"count": recent},
+            code="too_many",
+            field="email",
+        )
     old_email = debtor.email
     changes = debtor_contact_change(debtor=debtor, email=email, phone=phone)
     if not changes:

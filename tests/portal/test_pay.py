@@ -78,3 +78,16 @@ def test_pay_all_without_open_invoices(client, alfa_debtor, mollie_server):
 
     assert response.status_code == 400
     assert "You have no invoices to pay." in response.content.decode()
+
+
+def test_unknown_method_is_refused(client, alfa_debtor, mollie_server):
+    invoice = alfa_debtor.invoice("INV-A-5", "42.00")
+
+    response = client.post(
+        f"{alfa_debtor.home_url}pay?lang=en", {"invoices": [str(invoice.pk)], "method": "bitcoin"}
+    )
+
+    assert response.status_code == 400
+    assert "The payment method bitcoin is not available" in response.content.decode()
+    with tenant_context(alfa_debtor.organization):
+        assert not MolliePayment.objects.exists()

@@ -301,3 +301,14 @@ def test_stale_email_requeued_until_sent(alfa_debtor):
 
     assert waiting == [email.pk]
     assert after_send == []
+
+
+def test_contact_changes_capped_per_day(client, with_contact):
+    statuses = [
+        client.post(f"{with_contact.home_url}contact?lang=en", {"email": f"victim{index}@example.com", "phone": ""})
+        for index in range(5)
+    ]
+
+    assert [response.status_code for response in statuses] == [302, 302, 302, 400, 400]
+    assert "changed 3 times today" in statuses[3].content.decode()
+    assert len(emails(with_contact, EmailKind.CONTACT_CHANGED)) == 3
