@@ -134,17 +134,48 @@ def _charge_sent_business_steps(organization, run_date: dt.date, log: ChargeLog)
         .exclude(invoice__charges__kind__in=[ChargeKind.COLLECTION_COSTS, ChargeKind.FIXED_FEE])
         .select_related("invoice__debtor", "step")
     )
+    statutory_by_message: dict = {}
     for action in actions:
         invoice = action.invoice
         if action.step.costs == StepCosts.FIXED and action.step.fixed_fee:
             basis = {"step": str(action.step.pk), "legal_basis": "fixed reminder fee of the workflow step"}
             _charge(invoice, ChargeKind.FIXED_FEE, action.step.fixed_fee, run_date, log, basis=basis)
-            continue
-        costs = statutory_costs(
-            debtor=invoice.debtor, organization=organization, principal=invoice.total_amount, currency=invoice.currency
+        elif action.step.costs == StepCosts.STATUTORY:
+            statutory_by_message.setdefault(action.message_id, []).append(action)
+
+    for group in statutory_by_message.values():
+        debtor = group[0].invoice.debtor
+        claims = [(action.invoice, action.open_amount) for action in group]
+        amounts = business_costs(debtor, organization, claims)
+        legal_basis = statutory_costs(
+            debtor=debtor, organization=organization, principal=claims[0][1], currency=claims[0][0].currency
+        ).legal_basis
+        for action in group:
+            basis = {"step": str(action.step.pk), "legal_basis": legal_basis, "claims": len(group)}
+            _charge(action.invoice, ChargeKind.COLLECTION_COSTS, amounts[action.invoice.pk], run_date, log, basis=basis)
+
+
+def business_costs(debtor, organization, claims: list[tuple[Invoice, Decimal]]) -> dict:
+    """Return {invoice id: statutory costs} for a business debtor's claims named in one message.
+
+    Under Dutch law the BIK scale is applied once to the claims' summed
+    principal and the result shared pro rata; elsewhere the fixed
+    compensation is owed per invoice.
+    """
+    if not claims:
+        return {}
+    currency = claims[0][0].currency
+    if law_country(debtor, organization) == "NL":
+        total = sum((principal for _, principal in claims), ZERO)
+        costs = statutory_costs(debtor=debtor, organization=organization, principal=total, currency=currency)
+        shares = split_pro_rata(to_money(costs.amount), [principal for _, principal in claims])
+        return {invoice.pk: share for (invoice, _), share in zip(claims, shares, strict=True)}
+    return {
+        invoice.pk: to_money(
+            statutory_costs(debtor=debtor, organization=organization, principal=principal, currency=currency).amount
         )
-        basis = {"step": str(action.step.pk), "legal_basis": costs.legal_basis, "note": costs.note}
-        _charge(invoice, ChargeKind.COLLECTION_COSTS, to_money(costs.amount), run_date, log, basis=basis)
+        for invoice, principal in claims
+    }
 
 
 def split_pro_rata(amount: Decimal, weights: list[Decimal]) -> list[Decimal]:

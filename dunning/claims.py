@@ -15,7 +15,7 @@ letter, SMS, phone script) and the preview state the same amounts:
 
 from decimal import Decimal
 
-from dunning.charges import statutory_costs
+from dunning.charges import business_costs, statutory_costs
 from dunning.fourteen_day import letter_terms
 from dunning.models import Message, StepCosts, StepTemplate
 from dunning.selectors import ReminderLine, amount_due, interest_to_date
@@ -57,7 +57,7 @@ def claim_context(message: Message, lines: list[ReminderLine]) -> dict:
         # amount asked now leaves them out.
         extra = ZERO
     else:
-        costs = {line.invoice.pk: _costs_of_line(message, line) for line in lines}
+        costs = _costs_of_lines(message, lines)
         total_costs = sum(costs.values(), ZERO)
         stated = format_money(total_costs, lines[0].invoice.currency, language) if total_costs > 0 else None
         vat_added = False
@@ -79,6 +79,22 @@ def claim_context(message: Message, lines: list[ReminderLine]) -> dict:
     }
 
 
-def _costs_of_line(message: Message, line: ReminderLine) -> Decimal:
-    charged = amount_due(line.invoice).costs
-    return charged + costs_this_step_adds(message, line.action.step, line.invoice, charged)
+def _costs_of_lines(message: Message, lines: list[ReminderLine]) -> dict:
+    """Return {invoice id: costs} of the message: charged costs, plus what its steps will charge a business."""
+    charged = {line.invoice.pk: amount_due(line.invoice).costs for line in lines}
+    costs = dict(charged)
+    if message.debtor.kind == "consumer":
+        return costs
+
+    statutory = []
+    for line in lines:
+        step = line.action.step
+        if charged[line.invoice.pk] > 0 or step.costs == StepCosts.NONE:
+            continue
+        if step.costs == StepCosts.FIXED:
+            costs[line.invoice.pk] += step.fixed_fee or ZERO
+        else:
+            statutory.append((line.invoice, line.action.open_amount))
+    for pk, amount in business_costs(message.debtor, message.organization, statutory).items():
+        costs[pk] += amount
+    return costs

@@ -12,8 +12,10 @@ from pathlib import Path
 
 import pytest
 from django.apps import apps as django_apps
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from debtors.services import debtor_create
@@ -165,3 +167,11 @@ def statutory_rates(db):
         [path] = (Path(__file__).parent.parent / "dunning" / "migrations").glob("*_seed_statutory_interest_rates.py")
         seed_migration = importlib.import_module(f"dunning.migrations.{path.stem}")
         seed_migration.seed(django_apps, None)
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """Start and end every test in the default language; a request in a test may activate another."""
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

@@ -270,3 +270,22 @@ def test_no_interest_booked_when_no_step_showed_it(org_alfa, statutory_rates, ru
 
     assert _charges(org_alfa) == {}
     assert invoice.open_amount == Decimal("9900.00")
+
+
+def test_dutch_business_costs_are_summed_over_one_message(org_alfa, statutory_rates, run_day):
+    _workflow(org_alfa, [(7, StepTemplate.FRIENDLY_REMINDER, StepCosts.STATUTORY)])
+    with tenant_context(org_alfa):
+        company = debtor_create(organization=org_alfa, name="Bos Drukkerij", email="ap@bos.example", language="nl")
+    for number, total in (("INV-S1", "60.00"), ("INV-S2", "70.00"), ("INV-S3", "57.51")):
+        _invoice(org_alfa, company, number, total, dt.date(2026, 10, 1))
+
+    run_day(org_alfa, dt.date(2026, 10, 8))
+    run_day(org_alfa, dt.date(2026, 10, 9))
+
+    [email] = mail.outbox
+    assert "40,00" in email.body
+    assert _charges(org_alfa) == {
+        ("INV-S1", ChargeKind.COLLECTION_COSTS): Decimal("12.80"),
+        ("INV-S2", ChargeKind.COLLECTION_COSTS): Decimal("14.93"),
+        ("INV-S3", ChargeKind.COLLECTION_COSTS): Decimal("12.27"),
+    }
