@@ -5,7 +5,7 @@ a serializer (type and format) and then by the calculator (legal range). A bad
 parameter gets a 400 in the project's error shape, naming the parameter.
 """
 
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.db import transaction
 from drf_spectacular.utils import OpenApiResponse, extend_schema
@@ -223,10 +223,16 @@ class InterestView(CalculationView):
         return super().get(request)
 
     def calculate(self, *, country, debtor_kind, principal, start, end, day_count) -> dict:
-        calculation: InterestCalculation = statutory_interest_for(
-            country, debtor_kind, principal, start, end, day_count
-        )
-        return InterestSerializer(calculation).data
+        try:
+            calculation: InterestCalculation = statutory_interest_for(
+                country, debtor_kind, principal, start, end, day_count
+            )
+            return InterestSerializer(calculation).data
+        except (InvalidOperation, ArithmeticError):
+            # Yearly capitalisation can grow the base past the amounts the product stores.
+            raise CalculationError(
+                "principal", f"{principal} with its capitalised interest is too large to compute; use a smaller amount."
+            ) from None
 
 
 class ReminderSerializer(serializers.Serializer):

@@ -197,3 +197,11 @@ def test_schema_lists_calculators(client, db):
     }
     assert set(costs["responses"]) >= {"200", "400"}
     assert COSTS + "/" not in paths
+
+
+def test_interest_on_huge_principal_names_it(alfa_api, statutory_rates):
+    query = {"country": "NL", "debtor_kind": "consumer", "principal": "950000000000"}
+    response = alfa_api.get("/api/v1/calculations/interest", {**query, "start": "2015-01-01", "end": "2026-01-01"})
+
+    assert response.status_code == 400
+    assert "principal" in response.json()["error"]["fields"]
