@@ -43,7 +43,7 @@ def _call_reason(invoice, forecast) -> str:
 @dashboard_view
 @require_POST
 def risk_call(request, invoice_id):
-    """Put a call about a risky invoice on the call list; a second click reuses the open task."""
+    """Put a call about a risky invoice on the call list. A second click reuses the open task."""
     organization = request.organization
     invoice = get_object_or_404(Invoice.objects.for_organization(organization).select_related("debtor"), pk=invoice_id)
     forecast = invoice_forecast(organization, invoice.pk)
@@ -83,6 +83,8 @@ def _percent(share: float | None) -> float | None:
     return None if share is None else round(share * 100, 1)
 
 
+# TODO: the aging-over-time chart is missing. It needs the open amounts per aging bucket at
+# each month end, rebuilt from allocations, and no selector returns them yet.
 @dashboard_view
 def forecast_charts(request):
     organization = request.organization
