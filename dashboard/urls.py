@@ -1,6 +1,6 @@
 from django.urls import include, path
 
-from dashboard import bank_views, dunning_views, plan_views, response_views, run_views, views
+from dashboard import bank_views, dunning_views, forecast_views, plan_views, response_views, run_views, views
 
 app_name = "dashboard"
 
@@ -17,6 +17,9 @@ urlpatterns = [
     path(
         "questions/<uuid:question_id>/answer/", views.question_answer_view, name="question_answer"
     ),
+    path("risks/", forecast_views.risk_list, name="risks"),
+    path("risks/<uuid:invoice_id>/call/", forecast_views.risk_call, name="risk_call"),
+    path("forecasts/", forecast_views.forecast_charts, name="forecasts"),
     path("calls/", dunning_views.phone_worklist, name="calls"),
     path("calls/<uuid:task_id>/outcome/", dunning_views.phone_task_outcome, name="call_outcome"),
     path("letters/", dunning_views.letter_batch_list, name="letters"),

@@ -18,7 +18,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from dashboard import selectors
+from dashboard import forecast_views, selectors
 from dashboard.access import dashboard_view
 from dashboard.forms import (
     AnswerForm,
@@ -38,6 +38,7 @@ from dashboard.services import (
     question_answer,
 )
 from debtors.models import Debtor
+from forecasting.selectors import debtor_payment_trend, invoice_forecast
 from invoices.models import Invoice
 from invoices.selectors import invoice_status
 from payments.selectors import charged_back_invoice_ids
@@ -77,6 +78,8 @@ def home(request):
         "top_overdue": selectors.top_overdue_debtors(organization, today),
         "open_questions": selectors.open_question_count(organization),
         "open_disputes": disputes_waiting(organization).count(),
+        "cash_in": forecast_views.cash_in_chart(organization),
+        "on_time": forecast_views.on_time_chart(organization),
     }
     return render(request, "dashboard/home.html", context)
 
@@ -112,6 +115,7 @@ def invoice_detail(request, invoice_id):
         "status": display_status(invoice, today, charged_back_invoice_ids([invoice.pk])),
         "allocations": allocations,
         "questions": invoice.questions.order_by("-created_at"),
+        "forecast": invoice_forecast(organization, invoice.pk),
     }
     return render(request, "dashboard/invoice_detail.html", context)
 
@@ -150,6 +154,7 @@ def debtor_detail(request, debtor_id):
         "disputes": debtor_disputes(organization, debtor),
         "timeline": selectors.debtor_timeline(organization, debtor),
         "timeline_limit": selectors.TIMELINE_LIMIT,
+        "trend": debtor_payment_trend(organization, debtor.pk, today=today),
         "today": today,
     }
     return render(request, "dashboard/debtor_detail.html", context)

@@ -1,0 +1,53 @@
+// Draws the forecast charts from the JSON the page carries (see dashboard/forecasts/_charts.html).
+(function () {
+  "use strict";
+
+  function data(id) {
+    var element = document.getElementById(id);
+    return element ? JSON.parse(element.textContent) : null;
+  }
+
+  function drawCashIn(labels, cash) {
+    new Chart(document.getElementById("cash-in-chart"), {
+      type: "line",
+      data: {
+        labels: cash.labels,
+        datasets: [
+          { label: labels.upper, data: cash.upper, borderWidth: 0, pointRadius: 0, fill: "+1",
+            backgroundColor: "rgba(54, 112, 198, 0.2)" },
+          { label: labels.lower, data: cash.lower, borderWidth: 0, pointRadius: 0, fill: false },
+          { label: labels.expected, data: cash.expected, borderColor: "#3670c6", fill: false },
+        ],
+      },
+      options: { animation: false, scales: { y: { beginAtZero: true } } },
+    });
+  }
+
+  function drawOnTime(labels, share) {
+    new Chart(document.getElementById("on-time-chart"), {
+      type: "bar",
+      data: {
+        labels: share.labels,
+        datasets: [
+          { label: labels.forecast, data: share.forecast, backgroundColor: "#9bb7e0" },
+          { label: labels.actual, data: share.actual, backgroundColor: "#2f7d4f" },
+        ],
+      },
+      options: { animation: false, scales: { y: { beginAtZero: true, max: 100 } } },
+    });
+  }
+
+  function draw() {
+    var labels = data("chart-labels");
+    var cash = data("cash-in-data");
+    var share = data("on-time-data");
+    if (cash) { drawCashIn(labels, cash); }
+    if (share) { drawOnTime(labels, share); }
+  }
+
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", draw);
+  } else {
+    draw();
+  }
+})();

@@ -1,0 +1,56 @@
+"""In headless Chromium: a risk alert leads to a call on the call list, and the forecast charts draw."""
+
+import pytest
+from playwright.sync_api import expect
+
+from dunning.models import PhoneTask, PhoneTaskSource, PhoneTaskStatus
+from payt.tenancy import tenant_context
+from tests.conftest import PASSWORD
+from tests.forecasting import conftest as forecasting_fixtures
+from tests.forecasting import test_scoring
+
+pytestmark = pytest.mark.browser
+
+# The scored organisation of the forecasting tests: a pooled model, a paid history and open invoices.
+trained_outcome = forecasting_fixtures.trained_outcome
+scored_alfa = test_scoring.scored_alfa
+
+
+def _log_in(page, live_server, user):
+    page.goto(f"{live_server.url}/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("#login-submit")
+
+
+def test_risk_alert_call_button_puts_the_call_on_the_list(page, live_server, org_alfa, bob, scored_alfa):
+    _log_in(page, live_server, bob)
+    page.get_by_role("link", name="Risks").click()
+
+    alert = page.locator('tr.risk-alert[data-invoice="A-5"]')
+    expect(alert).to_contain_text("The debtor disputes this invoice.")
+    expect(alert).to_contain_text("Call the debtor before the next reminder goes out.")
+    alert.get_by_role("button", name="Call").click()
+
+    expect(page.locator('tr.risk-alert[data-invoice="A-5"] .on-call-list')).to_have_text("On the call list")
+    with tenant_context(org_alfa):
+        tasks = list(PhoneTask.objects.filter(source=PhoneTaskSource.RISK))
+    assert [(task.invoice_id, task.status) for task in tasks] == [(scored_alfa["not_due"].pk, PhoneTaskStatus.OPEN)]
+    page.locator('tr.risk-alert[data-invoice="A-5"] .on-call-list').click()
+    expect(page.locator('tr[data-invoice="A-5"]').first).to_be_visible()
+
+
+def test_forecast_charts_draw_on_their_canvases(page, live_server, bob, scored_alfa):
+    _log_in(page, live_server, bob)
+    page.goto(f"{live_server.url}/forecasts/")
+
+    for canvas in ("cash-in-chart", "on-time-chart"):
+        expect(page.locator(f"#{canvas}")).to_be_visible()
+        drawn = page.evaluate(
+            "(id) => { const chart = Chart.getChart(id); return chart ? chart.data.labels.length : -1; }", canvas
+        )
+        assert drawn >= 0, f"no chart on {canvas}"
+        box = page.locator(f"#{canvas}").bounding_box()
+        assert box["width"] > 100 and box["height"] > 50
+    # The scored invoices fall before the on-time chart's months (it starts six months before today).
+    assert page.evaluate("Chart.getChart('cash-in-chart').data.labels.length") == 13
