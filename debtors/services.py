@@ -164,21 +164,10 @@ def debtor_contact_update(*, debtor: Debtor, email: str, phone: str, user=None) 
             phone = normalize_phone(phone, debtor.country or debtor.organization.country)
         except InvalidPhoneNumber as error:
             raise ValidationError({"phone": str(error)}) from None
-    debtor = Debtor.objects.select_for_update().get(pk=debtor.pk)
-    changes = {
-        field: [getattr(debtor, field), value]
-        for field, value in (("email", email), ("phone", phone))
-        if getattr(debtor, field) != value
-    }
+    changes = debtor_contact_change(debtor=debtor, email=email, phone=phone)
     if not changes:
         return debtor
 
-    debtor.email = email
-    debtor.phone = phone
-    if "email" in changes:
-        debtor.email_doubtful = False
-    debtor.full_clean(exclude=["organization"])
-    debtor.save(update_fields=["email", "phone", "email_doubtful"])
     timeline_record(
         debtor=debtor,
         kind=TimelineKind.NOTE,

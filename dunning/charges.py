@@ -55,7 +55,7 @@ def law_country(debtor, organization) -> str:
 
 @dataclass(frozen=True)
 class NoCosts:
-    """What ``statutory_costs`` returns when no statutory scale fits the claim."""
+    """The result of ``statutory_costs`` when no statutory scale fits the claim: nothing to charge."""
 
     note: str
     amount: Decimal = ZERO
@@ -67,8 +67,9 @@ def statutory_costs(*, debtor, organization, principal: Decimal, currency: str):
     """Return the statutory collection costs (amount and breakdown) on ``principal`` for ``debtor``.
 
     The debtor's country decides, unless its scale is set in another currency
-    than the claim (a British debtor billed in euros); then the organisation's
-    country decides. When neither fits, the result charges nothing and says why.
+    than the claim (a British debtor billed in euros). In that case the
+    organisation's country decides. When neither fits, the result charges
+    nothing and its note gives the reason.
     """
     from dunning.calculation import CalculationError
     from dunning.costs import collection_costs
@@ -159,7 +160,7 @@ def business_costs(debtor, organization, claims: list[tuple[Invoice, Decimal]]) 
     """Return {invoice id: statutory costs} for a business debtor's claims named in one message.
 
     Under Dutch law the BIK scale is applied once to the claims' summed
-    principal and the result shared pro rata; elsewhere the fixed
+    principal and the result is shared pro rata. Elsewhere the fixed
     compensation is owed per invoice.
     """
     if not claims:
@@ -263,7 +264,7 @@ def interest_book(*, invoice: Invoice, on_date: dt.date) -> Charge | None:
 
     Interest is claimed once a sent step of the invoice showed it. The line
     grows to the interest on the open principal from the day after the due
-    date to ``on_date``; a later payment adds only what accrued since. Called
+    date to ``on_date``, so a later payment adds only what accrued since. Called
     in the payment's transaction, before the payment is allocated, so that
     the payment goes to costs, then interest, then principal (art. 6:44 BW).
     NOTE: after a part payment the interest of the earlier days is computed

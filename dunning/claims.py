@@ -18,7 +18,7 @@ from decimal import Decimal
 from dunning.charges import business_costs, statutory_costs
 from dunning.fourteen_day import letter_terms
 from dunning.models import Message, StepCosts, StepTemplate
-from dunning.selectors import ReminderLine, amount_due, interest_to_date
+from dunning.selectors import ReminderLine, amounts_due, interest_to_date
 from invoices.pdf import format_money
 from payt.money import ZERO
 
@@ -81,7 +81,8 @@ def claim_context(message: Message, lines: list[ReminderLine]) -> dict:
 
 def _costs_of_lines(message: Message, lines: list[ReminderLine]) -> dict:
     """Return {invoice id: costs} of the message: charged costs, plus what its steps will charge a business."""
-    charged = {line.invoice.pk: amount_due(line.invoice).costs for line in lines}
+    due = amounts_due([line.invoice for line in lines])
+    charged = {line.invoice.pk: due[line.invoice.pk].costs for line in lines}
     costs = dict(charged)
     if message.debtor.kind == "consumer":
         return costs

@@ -257,7 +257,7 @@ class Charge(TenantModel):
 
 
 class FourteenDayLetter(TenantModel):
-    """The record a court asks for: what was sent, how, when, and when the 14-day term ends.
+    """The record a court requires: what was sent, how, when, and when the 14-day term ends.
 
     Collection costs on a consumer's claims may only be charged after
     ``term_ends_on`` has passed unpaid.
@@ -290,7 +290,7 @@ class MessageStatus(models.TextChoices):
 
 
 class LetterBatch(TenantModel):
-    """The letters of one day, as one PDF for printing with a cover list; posted when someone says so."""
+    """The letters of one day, as one PDF with a cover list, posted when a person records the posting date."""
 
     batch_date = models.DateField(_("date"))
     pdf = models.BinaryField(null=True, blank=True, editable=False)
@@ -394,7 +394,7 @@ class DunningRun(TenantModel):
 
 
 class RunLogEntry(TenantModel):
-    """What a run did with one invoice, and why."""
+    """The outcome of one run for one invoice, with the reason."""
 
     run = models.ForeignKey(DunningRun, on_delete=models.CASCADE, related_name="entries")
     invoice = models.ForeignKey("invoices.Invoice", null=True, blank=True, on_delete=models.CASCADE)

@@ -188,7 +188,7 @@ def active_holds(organization, on_date: dt.date):
 
 
 def held_debtors_and_invoices(organization, on_date: dt.date) -> tuple[dict, dict]:
-    """Return ({debtor id: hold}, {invoice id: hold}) of the holds in force on ``on_date``."""
+    """Return ({debtor id: hold}, {invoice id: hold}) for the holds in force on ``on_date``."""
     debtor_holds: dict = {}
     invoice_holds: dict = {}
     for hold in active_holds(organization, on_date).order_by("created_at"):
@@ -204,7 +204,7 @@ COST_KINDS = ("collection_costs", "fixed_fee")
 
 @dataclass(frozen=True)
 class AmountDue:
-    """What a debtor owes on one invoice: the open principal plus open costs and interest, in its currency."""
+    """The amount a debtor owes on one invoice: open principal, costs and interest, in its currency."""
 
     principal: Decimal
     costs: Decimal = ZERO
@@ -223,7 +223,7 @@ def amounts_due(invoices, on_date: dt.date | None = None) -> dict:
     """Return ``{invoice id: AmountDue}``, reading the invoices' open charges in one query.
 
     Waived charges do not count, nor charges dated after ``on_date`` when it
-    is given. Every amount the portal shows or asks Mollie for comes from here.
+    is given. Every amount the portal shows or requests from Mollie comes from here.
     """
     from dunning.models import Charge
 

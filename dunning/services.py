@@ -141,7 +141,7 @@ def _lock_organization_runs(organization: Organization) -> None:
 
 @dataclass
 class _PlanningState:
-    """What the planner knows about the candidate invoices, loaded in a few queries."""
+    """The planner's view of the candidate invoices, loaded in a few queries."""
 
     done: dict
     step_dates: dict
@@ -254,7 +254,7 @@ def _plan_fourteen_day_letter(
 ) -> None:
     """Plan the 14-day letter for every overdue open claim of the debtor, so that one letter names them all.
 
-    The law asks for one letter listing all open claims of the same debtor
+    The law requires one letter listing all open claims of the same debtor
     (art. 6:96(7) BW); claims that are held or already had the letter stay out.
     """
     _create_actions(invoice, plan, run_date, result)

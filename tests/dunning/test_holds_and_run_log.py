@@ -1,4 +1,4 @@
-"""Holds pause dunning and lapse by themselves; the run log says what was planned and held back, and why."""
+"""Holds pause dunning and lapse by themselves, and the run log records what was planned or held back, and why."""
 
 import datetime as dt
 
@@ -24,7 +24,7 @@ def _place(organization, of_invoice, **kwargs):
         return hold_place(debtor=of_invoice.debtor, **kwargs)
 
 
-def test_invoice_hold_until_date_skips_then_resumes(org_alfa, overdue, run_day, monkeypatch):
+def test_invoice_hold_lapses_after_date(org_alfa, overdue, run_day, monkeypatch):
     monkeypatch.setattr("dunning.holds.local_today", lambda organization: dt.date(2026, 11, 1))
     _place(org_alfa, overdue, invoice=overdue, reason=HoldReason.PROMISE_TO_PAY, until=dt.date(2026, 11, 12))
 
@@ -41,7 +41,7 @@ def test_invoice_hold_until_date_skips_then_resumes(org_alfa, overdue, run_day, 
     ]
 
 
-def test_debtor_hold_without_end_holds_every_invoice_until_released(org_alfa, overdue, make_invoice, run_day):
+def test_debtor_hold_until_released(org_alfa, overdue, make_invoice, run_day):
     second = make_invoice(
         org_alfa, number="INV-H2", total="80.00", due_date=dt.date(2026, 11, 3), debtor=overdue.debtor
     )
@@ -102,7 +102,7 @@ def test_preview_shows_messages_and_keeps_nothing(org_alfa, overdue, capsys):
         assert RunLogEntry.objects.count() == 0
 
 
-def test_relative_steps_wait_for_their_predecessor(org_alfa, make_invoice, run_day):
+def test_relative_step_waits_for_predecessor(org_alfa, make_invoice, run_day):
     with tenant_context(org_alfa):
         Workflow.objects.filter(is_default=True).update(is_default=False)
         workflow = Workflow.objects.create(organization=org_alfa, name="Chain", is_default=True)

@@ -55,7 +55,7 @@ WORKFLOWS = [
         ({"kind": "consumer", "country": "BE"}, Decimal("100.00"), "consumers"),
     ],
 )
-def test_workflow_for_picks_by_hand_then_rule_then_default(overrides, open_total, expected):
+def test_workflow_for_precedence(overrides, open_total, expected):
     assert workflow_for(debtor(**overrides), WORKFLOWS, open_total).pk == expected
 
 
@@ -77,7 +77,7 @@ def test_next_business_day_skips_weekend_and_dutch_holidays():
     assert next_business_day(dt.date(2026, 4, 27), "BE") == dt.date(2026, 4, 27)
 
 
-def test_step_date_counts_from_due_date_or_previous_step():
+def test_step_date_offsets():
     due = dt.date(2025, 10, 31)
     assert step_date(step("r", 10, 1), due, None, "NL") == dt.date(2025, 11, 10)
     assert step_date(step("p", -3, 1), due, None, "NL") == dt.date(2025, 10, 28)
@@ -91,7 +91,7 @@ def test_step_date_waits_for_business_day():
     assert step_date(step("r", 7, 1, business_day=False), due, None, "NL") == dt.date(2026, 12, 25)
 
 
-def test_pre_due_step_lapses_after_due_date_and_late_step_catches_up():
+def test_step_due_lapse_and_catch_up():
     due = dt.date(2025, 10, 31)
     pre = step("p", -3, 1)
     late = step("r", 10, 2)
