@@ -78,6 +78,18 @@ def get_payment(payment_id: str) -> Response:
     return json_response(payment_json(payment, request_links(), embed=_embed_parameter()))
 
 
+@blueprint.delete("/payments/<payment_id>")
+def cancel_payment(payment_id: str) -> Response:
+    """Cancel an open payment and return it with status canceled.
+
+    NOTE: the local server calls no webhook for a payment canceled through
+    the API, because the caller already gets the canceled payment back.
+    Whether Mollie calls it in this case is not verified here.
+    """
+    payment = local_mollie().store.cancel_payment(payment_id, g.mode)
+    return json_response(payment_json(payment, request_links()))
+
+
 # Refunds
 
 

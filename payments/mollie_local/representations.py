@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from .amounts import amount_json
 from .methods import PaymentMethod
-from .store import CHECKOUT_OPEN_STATUSES, Chargeback, Payment, Refund
+from .store import CANCELABLE_STATUSES, CHECKOUT_OPEN_STATUSES, FINAL_STATUSES, Chargeback, Payment, Refund
 
 HAL_JSON = "application/hal+json"
 DOCS = "https://docs.mollie.com/reference"
@@ -59,7 +59,6 @@ def payment_json(payment: Payment, links: Links, embed: tuple[str, ...] = ()) ->
         "method": payment.method,
         "metadata": payment.metadata,
         "status": payment.status,
-        "isCancelable": False,
         "profileId": PROFILE_ID,
         "sequenceType": "oneoff",
         "redirectUrl": payment.redirect_url,
@@ -79,6 +78,8 @@ def _optional_payment_fields(payment: Payment) -> dict:
         fields["cancelUrl"] = payment.cancel_url
     if payment.locale is not None:
         fields["locale"] = payment.locale
+    if payment.status not in FINAL_STATUSES:
+        fields["isCancelable"] = payment.status in CANCELABLE_STATUSES
     if payment.status in CHECKOUT_OPEN_STATUSES:
         fields["expiresAt"] = timestamp(payment.expires_at)
     for name, moment in payment.status_changed_at.items():

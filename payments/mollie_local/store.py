@@ -27,6 +27,14 @@ CHECKOUT_OUTCOMES = ("paid", "failed", "canceled", "expired")
 # Statuses in which the checkout page still accepts an outcome.
 CHECKOUT_OPEN_STATUSES = frozenset({"open", "pending"})
 
+# Statuses in which DELETE /v2/payments/<id> cancels the payment. Mollie lets
+# most methods be canceled while the payment is open (docs.mollie.com,
+# "Cancel payment"); this server allows it for open payments of every method.
+CANCELABLE_STATUSES = frozenset({"open"})
+
+# Final statuses, for which Mollie leaves isCancelable out of the payment.
+FINAL_STATUSES = frozenset({"paid", "canceled", "expired", "failed"})
+
 STATUS_TIMESTAMP_FIELDS = {
     "authorized": "authorizedAt",
     "paid": "paidAt",
@@ -289,6 +297,22 @@ class MollieStore:
         with self._lock:
             payment = self._find_payment(payment_id, None)
             self._apply_status(payment, status, method)
+            return copy.deepcopy(payment)
+
+    def cancel_payment(self, payment_id: str, mode: str) -> Payment:
+        """Cancel a payment as DELETE /v2/payments/<id> does and return it.
+
+        Raises a 422 ``MollieError`` when the payment is not cancelable, so a
+        paid or pending payment stays as it is.
+        """
+        with self._lock:
+            payment = self._find_payment(payment_id, mode)
+            if payment.status not in CANCELABLE_STATUSES:
+                raise invalid(
+                    f"Payment {payment_id} is {payment.status} and cannot be canceled; "
+                    "only an open payment can be canceled."
+                )
+            self._apply_status(payment, "canceled", None)
             return copy.deepcopy(payment)
 
     # Refunds

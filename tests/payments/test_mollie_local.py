@@ -521,6 +521,52 @@ def test_local_status_pays_expired_payment_late(client, mollie_server, receiver)
     assert [w.status_seen for w in receiver.received] == ["expired", "paid"]
 
 
+# Canceling a payment
+
+
+def test_open_payment_is_cancelable(client):
+    payment = create_payment(client)
+
+    assert payment.is_cancelable is True
+
+
+def test_cancel_open_payment(client, mollie_server):
+    payment = create_payment(client)
+
+    canceled = client.payments.delete(payment.id)
+
+    assert canceled.id == payment.id
+    assert canceled.status == "canceled"
+    assert canceled.canceled_at is not None
+    assert canceled.is_cancelable is None
+    assert canceled.checkout_url is None
+    assert mollie_server.store.get_payment(payment.id).status == "canceled"
+
+
+@pytest.mark.parametrize("status", ["pending", "paid", "expired"])
+def test_cancel_rejected_unless_open(client, mollie_server, status):
+    payment = create_payment(client)
+    local_post(mollie_server, f"payments/{payment.id}/status", {"status": status, "webhook": "none"})
+
+    with pytest.raises(UnprocessableEntityError) as raised:
+        client.payments.delete(payment.id)
+
+    assert f"is {status} and cannot be canceled" in str(raised.value)
+    assert mollie_server.store.get_payment(payment.id).status == status
+
+
+def test_pending_payment_not_cancelable(client, mollie_server):
+    payment = create_payment(client)
+    local_post(mollie_server, f"payments/{payment.id}/status", {"status": "pending", "webhook": "none"})
+
+    assert client.payments.get(payment.id).is_cancelable is False
+
+
+def test_cancel_unknown_payment_not_found(client):
+    with pytest.raises(NotFoundError):
+        client.payments.delete("tr_doesnotexist")
+
+
 # Refunds
 
 
