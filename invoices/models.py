@@ -165,8 +165,8 @@ class Payment(TenantModel):
         "debtors.Debtor", null=True, blank=True, on_delete=models.PROTECT, related_name="payments"
     )
     amount = money_field(_("amount"))
-    # Money that went back to the payer (a chargeback or returned direct debit);
-    # it no longer counts towards what the debtor paid.
+    # Money that went back to the payer (a chargeback, a returned direct debit
+    # or a refund); it no longer counts towards what the debtor paid.
     reversed_amount = money_field(_("reversed amount"), default=0)
     currency = models.CharField(max_length=3, default="EUR")
     payment_date = models.DateField(_("payment date"))

@@ -545,39 +545,88 @@ def charge_refresh_balance(charge) -> None:
 
 @transaction.atomic
 def payment_reverse(*, payment: Payment, amount: Decimal, reason: str) -> Decimal:
-    """Take back ``amount`` of a payment that went back to the payer (chargeback, return).
+    """Take back ``amount`` of a payment that went back to the payer (chargeback, return, refund).
 
     The unallocated part of the payment goes first, then allocations newest
     first, which reopens those invoices. The payment's ``reversed_amount``
     grows by the whole amount, so the debtor's balance owes it again.
     Returns the amount released from invoices.
     """
+    released = payment_release(payment=payment, amount=amount, reason=reason)
+    return sum(released.values(), ZERO)
+
+
+@transaction.atomic
+def payment_release(
+    *, payment: Payment, amount: Decimal, reason: str, unallocated_first: bool = True
+) -> dict[Invoice, Decimal]:
+    """Take back ``amount`` of a payment and return the amount released from each invoice.
+
+    With ``unallocated_first`` the unallocated part of the payment goes
+    first. Then allocations go newest first, so the invoice paid last
+    reopens first, and on one invoice principal is released before the
+    costs and interest paid with it. Without ``unallocated_first`` only
+    allocations are released: a refund paired with a credit note must free
+    invoice money for the credit note to settle. The payment's
+    ``reversed_amount`` grows by what was taken back, which is ``amount``
+    capped at what the payment still counts.
+    """
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     amount = min(to_money(amount), payment.amount - payment.reversed_amount)
     if amount <= 0:
-        return ZERO
+        return {}
 
     allocated = payment.allocations.aggregate(total=Sum("amount"))["total"] or ZERO
-    unallocated = payment.amount - payment.reversed_amount - allocated
-    to_release = amount - min(max(unallocated, ZERO), amount)
+    if unallocated_first:
+        unallocated = payment.amount - payment.reversed_amount - allocated
+        to_release = amount - min(max(unallocated, ZERO), amount)
+    else:
+        to_release = min(amount, allocated)
+        amount = to_release
     released = _release_allocations(payment, to_release)
 
     Payment.objects.filter(pk=payment.pk).update(reversed_amount=F("reversed_amount") + amount)
-    logger.info("Reversed %s of payment %s (%s released from invoices): %s", amount, payment.pk, released, reason)
+    logger.info(
+        "Reversed %s of payment %s (%s released from invoices): %s",
+        amount,
+        payment.pk,
+        sum(released.values(), ZERO),
+        reason,
+    )
     return released
 
 
-def _release_allocations(payment: Payment, amount: Decimal) -> Decimal:
-    released = ZERO
-    for allocation in payment.allocations.select_for_update().order_by("-created_at"):
-        if released >= amount:
+@transaction.atomic
+def payment_reverse_undo(*, payment: Payment, amount: Decimal, reason: str) -> Decimal:
+    """Count ``amount`` of a reversed payment as received again and return the amount restored.
+
+    For a refund that failed or was canceled: the money never left, so it
+    becomes unallocated money of the payment, for a person to allocate.
+    Invoices that the reversal reopened stay open.
+    """
+    payment = Payment.objects.select_for_update().get(pk=payment.pk)
+    restored = min(to_money(amount), payment.reversed_amount)
+    if restored <= 0:
+        return ZERO
+    Payment.objects.filter(pk=payment.pk).update(reversed_amount=F("reversed_amount") - restored)
+    logger.info("Restored %s of reversed payment %s: %s", restored, payment.pk, reason)
+    return restored
+
+
+def _release_allocations(payment: Payment, amount: Decimal) -> dict[Invoice, Decimal]:
+    released: dict[Invoice, Decimal] = {}
+    total = ZERO
+    allocations = payment.allocations.select_for_update().select_related("invoice").order_by("-created_at", "-pk")
+    for allocation in allocations:
+        if total >= amount:
             break
-        part = min(allocation.amount, amount - released)
+        part = min(allocation.amount, amount - total)
         if part == allocation.amount:
             allocation.delete()
         else:
             Allocation.objects.filter(pk=allocation.pk).update(amount=allocation.amount - part)
-        released += part
+        total += part
+        released[allocation.invoice] = released.get(allocation.invoice, ZERO) + part
         if allocation.charge_id is not None:
             charge_refresh_balance(allocation.charge)
         invoice_refresh_balance(allocation.invoice)

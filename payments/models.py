@@ -104,6 +104,53 @@ class MolliePaymentLine(TenantModel):
     amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
 
 
+class MollieRefundSource(models.TextChoices):
+    REQUESTED = "requested", _("Requested here")
+    MOLLIE = "mollie", _("Made at Mollie")
+
+
+# Mollie's refund statuses in which the money is on its way back to the payer.
+ACTIVE_REFUND_STATUSES = frozenset({"queued", "pending", "processing", "refunded"})
+
+
+class MollieRefund(TenantModel):
+    """A refund on a Mollie payment, requested here or found in what Mollie reports.
+
+    ``credit_note`` is the credit note that settles the refunded money, so
+    the invoice stays paid. Without one the refund reopens the invoices.
+    ``applied_amount`` is what the webhook already took off the payment; it
+    returns to zero when Mollie reports the refund failed or canceled, so
+    a repeated webhook acts only on what changed.
+    """
+
+    mollie_payment = models.ForeignKey(MolliePayment, on_delete=models.CASCADE, related_name="refunds")
+    mollie_id = models.CharField(max_length=40)
+    amount = models.DecimalField(_("amount"), max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)
+    status = models.CharField(_("Mollie status"), max_length=12)
+    source = models.CharField(_("source"), max_length=10, choices=MollieRefundSource.choices)
+    credit_note = models.ForeignKey(
+        "invoices.Invoice", null=True, blank=True, on_delete=models.PROTECT, related_name="mollie_refunds"
+    )
+    description = models.CharField(_("description"), max_length=255, blank=True)
+    applied_amount = models.DecimalField(
+        max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, default=Decimal("0.00")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "mollie_id"], name="mollierefund_unique_mollie_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mollie_id}: {self.amount} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_REFUND_STATUSES
+
+
 # Bank statements
 
 

@@ -21,18 +21,18 @@ from mollie.api.error import Error as MollieError
 from mollie.api.error import NotFoundError, RequestError, ResponseError, ResponseHandlingError
 from mollie.api.objects.payment import Payment as RemotePayment
 from mollie.api.objects.refund import Refund as RemoteRefund
-from mollie.api.resources import PaymentRefunds
 from rest_framework import status as http_status
 
-from debtors.models import Debtor, TimelineKind
-from debtors.services import timeline_record
+from debtors.models import Debtor
 from dunning.selectors import amounts_due
 from invoices.models import DocumentKind, Invoice, PaymentSource
 from invoices.services import payment_register, payment_reverse
 from payments import notifications
+from payments.events import mollie_event_record
 from payments.models import MolliePayment, MolliePaymentLine, MolliePaymentStatus
 from payments.mollie_client import amount_from_payload, amount_payload, mollie_client, mollie_locale
 from payments.plan_progress import plans_refresh_for_invoices
+from payments.refunds import mollie_refunds_apply, mollie_refunds_fetch
 from payments.selectors import mollie_payment_by_mollie_id
 from payt.api_errors import DomainError
 from payt.dates import local_today
@@ -134,6 +134,7 @@ def mollie_payment_start(
     logger.info(
         "Started Mollie payment %s (%s) for debtor %s", mollie_payment.pk, remote.id, debtor.pk
     )
+    _overlapping_payments_cancel(mollie_payment)
     return mollie_payment
 
 
@@ -161,6 +162,50 @@ def _reusable_open_payment(*, debtor: Debtor, invoices: list[Invoice]) -> Mollie
         if remote.status == MolliePaymentStatus.OPEN and remote.checkout_url:
             return candidate
     return None
+
+
+def _overlapping_payments_cancel(new_payment: MolliePayment) -> None:
+    """Cancel at Mollie the debtor's open checkouts that cover an invoice of ``new_payment``.
+
+    A debtor who starts "pay A" and then "pay A and B" could otherwise pay A
+    twice. Mollie cancels a payment only while ``isCancelable`` is true. A
+    payment that is no longer cancelable (pending, or paid in the meantime)
+    is applied as Mollie reports it. Money paid twice then stays unallocated
+    on the payment and is listed on the unallocated payments page.
+    """
+    invoice_ids = set(new_payment.lines.values_list("invoice_id", flat=True))
+    older = (
+        MolliePayment.objects.filter(
+            debtor_id=new_payment.debtor_id,
+            status__in=[MolliePaymentStatus.OPEN, MolliePaymentStatus.PENDING],
+            mollie_id__isnull=False,
+            lines__invoice_id__in=invoice_ids,
+        )
+        .exclude(pk=new_payment.pk)
+        .distinct()
+    )
+    client = mollie_client()
+    for candidate in older:
+        try:
+            remote = client.payments.get(candidate.mollie_id)
+            if remote.is_cancelable:
+                remote = client.payments.delete(candidate.mollie_id)
+                logger.info(
+                    "Canceled Mollie payment %s because payment %s covers the same invoices",
+                    candidate.mollie_id,
+                    new_payment.mollie_id,
+                )
+            else:
+                logger.info(
+                    "Mollie payment %s (%s) overlaps payment %s but cannot be canceled",
+                    candidate.mollie_id,
+                    remote.status,
+                    new_payment.mollie_id,
+                )
+        except MollieError as error:
+            logger.warning("Canceling overlapping Mollie payment %s failed: %s", candidate.mollie_id, error)
+            continue
+        mollie_payment_apply(mollie_payment_id=candidate.pk, remote=remote)
 
 
 @transaction.atomic
@@ -288,6 +333,7 @@ def mollie_payment_sync(*, mollie_payment: MolliePayment) -> MolliePayment:
     """Fetch the payment from Mollie, apply its state and return the updated row."""
     try:
         remote = mollie_client().payments.get(mollie_payment.mollie_id)
+        remote_refunds = mollie_refunds_fetch(remote)
     except NotFoundError:
         logger.error(
             "Mollie has no payment %s (our payment %s); check the API key",
@@ -302,19 +348,25 @@ def mollie_payment_sync(*, mollie_payment: MolliePayment) -> MolliePayment:
             code="mollie_unavailable",
             status_code=http_status.HTTP_503_SERVICE_UNAVAILABLE,
         ) from error
-    return mollie_payment_apply(mollie_payment_id=mollie_payment.pk, remote=remote)
+    return mollie_payment_apply(mollie_payment_id=mollie_payment.pk, remote=remote, remote_refunds=remote_refunds)
 
 
 @transaction.atomic
-def mollie_payment_apply(*, mollie_payment_id, remote: RemotePayment) -> MolliePayment:
+def mollie_payment_apply(
+    *, mollie_payment_id, remote: RemotePayment, remote_refunds: list[RemoteRefund] | None = None
+) -> MolliePayment:
     """Apply a fetched Mollie payment to our row, its invoices and the debtor.
 
     Runs under a lock on our row, so concurrent webhooks apply in turn:
     - a newly paid payment is registered once, and the debtor gets a receipt;
     - a payment or chargeback on invoices in a running payment plan updates its instalments;
     - a new chargeback reopens the invoices by the amount not charged back before;
-    - a new refund is recorded and the debtor gets a refund e-mail. It reopens
-      nothing, because the creditor chose to return money that a credit note settles.
+    - a new refund is recorded and the debtor gets a refund e-mail. A refund
+      paired with a credit note leaves the invoices settled, any other refund
+      reopens them (see ``payments.refunds``).
+
+    ``remote_refunds`` are the payment's refunds as Mollie lists them; when
+    None they are fetched here.
     """
     mollie_payment = (
         MolliePayment.objects.select_for_update(of=("self",))
@@ -329,7 +381,9 @@ def mollie_payment_apply(*, mollie_payment_id, remote: RemotePayment) -> MollieP
     mollie_payment.status = remote.status
     created = _apply_paid(mollie_payment, remote)
     charged_back = _apply_chargebacks(mollie_payment, remote)
-    _apply_refunds(mollie_payment, remote)
+    if remote_refunds is None:
+        remote_refunds = mollie_refunds_fetch(remote)
+    mollie_refunds_apply(mollie_payment, remote_refunds)
     mollie_payment.save(
         update_fields=[
             "status",
@@ -427,7 +481,7 @@ def _apply_chargebacks(mollie_payment: MolliePayment, remote: RemotePayment) -> 
         logger.warning(
             "Mollie payment %s: chargeback of %s reversed; re-allocate by hand", remote.id, money
         )
-        _record_on_timeline(
+        mollie_event_record(
             mollie_payment,
             "chargeback_reversed",
             f"Chargeback reversed: {money} of Mollie payment {remote.id}. Re-allocate it by hand.",
@@ -447,7 +501,7 @@ def _apply_chargebacks(mollie_payment: MolliePayment, remote: RemotePayment) -> 
     )
     mollie_payment.charged_back_amount = total
     mollie_payment.charged_back_at = mollie_payment.charged_back_at or timezone.now()
-    _record_on_timeline(
+    mollie_event_record(
         mollie_payment,
         "chargeback",
         f"Chargeback: {money} of Mollie payment {remote.id}. The invoices are open again.",
@@ -460,141 +514,3 @@ def _apply_chargebacks(mollie_payment: MolliePayment, remote: RemotePayment) -> 
         context={"mollie_payment": mollie_payment, "debtor": mollie_payment.debtor, "amount": money},
     )
     return newly_charged_back
-
-
-def _apply_refunds(mollie_payment: MolliePayment, remote: RemotePayment) -> None:
-    """Record the newly refunded amount and e-mail the debtor. Invoices stay as they are."""
-    if remote.amount_refunded is None:
-        return
-    total = amount_from_payload(remote.amount_refunded)
-    newly_refunded = total - mollie_payment.refunded_amount
-    if newly_refunded == 0:
-        return
-
-    mollie_payment.refunded_amount = total
-    money = f"{mollie_payment.currency} {format_amount(abs(newly_refunded))}"
-    if newly_refunded < 0:
-        summary = f"Refund of {money} on Mollie payment {remote.id} failed or was canceled"
-        _record_on_timeline(mollie_payment, "refund_failed", summary, newly_refunded)
-        return
-    summary = f"Refund: {money} of Mollie payment {remote.id}"
-    _record_on_timeline(mollie_payment, "refund", summary, newly_refunded)
-    notifications.refund_notice_send_on_commit(
-        mollie_payment=mollie_payment, refunded=newly_refunded
-    )
-
-
-def _record_on_timeline(
-    mollie_payment: MolliePayment, event: str, summary: str, amount: Decimal, **data
-) -> None:
-    lines = list(mollie_payment.lines.all())
-    timeline_record(
-        debtor=mollie_payment.debtor,
-        invoice=lines[0].invoice if len(lines) == 1 else None,
-        kind=TimelineKind.PAYMENT,
-        summary=summary,
-        data={
-            "event": event,
-            "mollie_id": mollie_payment.mollie_id,
-            "amount": format_amount(amount),
-            "currency": mollie_payment.currency,
-            **{key: format_amount(value) for key, value in data.items()},
-        },
-    )
-
-
-# Refunds
-
-
-def mollie_refund_create(
-    *, mollie_payment: MolliePayment, amount: Decimal, description: str = ""
-) -> RemoteRefund:
-    """Create a refund of ``amount`` at Mollie for a paid payment and return Mollie's refund.
-
-    An amount above what our records still count as refundable is rejected
-    (exceeds_refundable, 422) before anything is sent to Mollie. The refunded
-    total is recorded when Mollie's webhook reports it, not here.
-    """
-    amount = to_money(amount)
-    current = MolliePayment.objects.get(pk=mollie_payment.pk)
-    if amount <= 0:
-        raise DomainError(
-            f"Refund amount {format_amount(amount)} must be above zero.",
-            code="invalid_amount",
-            field="amount",
-            status_code=http_status.HTTP_422_UNPROCESSABLE_ENTITY,
-        )
-    if current.status != MolliePaymentStatus.PAID:
-        raise DomainError(
-            f"Mollie payment {current.mollie_id or current.pk} is {current.status}; "
-            "only a paid payment can be refunded.",
-            code="not_paid",
-            status_code=http_status.HTTP_422_UNPROCESSABLE_ENTITY,
-        )
-    refundable = current.refundable_amount
-    if amount > refundable:
-        raise DomainError(
-            f"Refund of {current.currency} {format_amount(amount)} exceeds the refundable amount "
-            f"{current.currency} {format_amount(refundable)} "
-            f"of Mollie payment {current.mollie_id or current.pk}.",
-            code="exceeds_refundable",
-            field="amount",
-            status_code=http_status.HTTP_422_UNPROCESSABLE_ENTITY,
-        )
-
-    client = mollie_client()
-    refunds = PaymentRefunds(client, RemotePayment({"id": current.mollie_id}, client))
-    request = {
-        "amount": amount_payload(amount, current.currency),
-        "description": description[:DESCRIPTION_MAX_LENGTH],
-    }
-    try:
-        refund = refunds.create(request)
-    except ResponseError as error:
-        logger.warning("Mollie rejected a refund on %s: %s", current.mollie_id, error)
-        raise _refund_rejected(error) from error
-    except MollieError as error:
-        logger.warning("Refund on Mollie payment %s failed: %s", current.mollie_id, error)
-        raise DomainError(
-            "Mollie could not be reached, so the refund was not created. Try again later.",
-            code="mollie_unavailable",
-            status_code=http_status.HTTP_502_BAD_GATEWAY,
-        ) from error
-
-    _record_refund_request(current, refund, amount, description)
-    return refund
-
-
-def _refund_rejected(error: ResponseError) -> DomainError:
-    """Return the error for a refund Mollie rejected: 422 for the request, 502 for our setup."""
-    if error.status == http_status.HTTP_422_UNPROCESSABLE_ENTITY:
-        code = "exceeds_refundable" if error.field == "amount" else "mollie_rejected"
-        status_code = http_status.HTTP_422_UNPROCESSABLE_ENTITY
-    else:
-        code, status_code = "mollie_rejected", http_status.HTTP_502_BAD_GATEWAY
-    return DomainError(
-        f"Mollie rejected the refund (HTTP {error.status}): {error}",
-        code=code,
-        field=error.field,
-        status_code=status_code,
-    )
-
-
-@transaction.atomic
-def _record_refund_request(
-    mollie_payment: MolliePayment, refund: RemoteRefund, amount: Decimal, description: str
-) -> None:
-    logger.info(
-        "Requested refund %s of %s on Mollie payment %s",
-        refund.id,
-        amount,
-        mollie_payment.mollie_id,
-    )
-    money = f"{mollie_payment.currency} {format_amount(amount)}"
-    reason = f": {description}" if description else ""
-    _record_on_timeline(
-        mollie_payment,
-        "refund_requested",
-        f"Refund of {money} requested at Mollie ({refund.id}){reason}",
-        amount,
-    )
