@@ -227,3 +227,65 @@ def test_start_other_invoices_creates_new(mollie_server, alfa_debtor):
 
     assert second.pk != first.pk
     assert len(mollie_server.store.list_payments()) == 2
+
+
+def test_start_overlapping_cancels_older_payment(mollie_server, alfa_debtor):
+    first_invoice = alfa_debtor.invoice("INV-A", "10.00")
+    second_invoice = alfa_debtor.invoice("INV-B", "20.00")
+    first = start(alfa_debtor, first_invoice)
+
+    second = start(alfa_debtor, first_invoice, second_invoice)
+
+    assert mollie_server.store.get_payment(first.mollie_id).status == "canceled"
+    assert mollie_server.store.get_payment(second.mollie_id).status == "open"
+    with tenant_context(alfa_debtor.organization):
+        statuses = dict(MolliePayment.objects.values_list("pk", "status"))
+    assert statuses == {first.pk: MolliePaymentStatus.CANCELED, second.pk: MolliePaymentStatus.OPEN}
+
+
+def test_start_smaller_set_cancels_larger_payment(mollie_server, alfa_debtor):
+    first_invoice = alfa_debtor.invoice("INV-A", "10.00")
+    second_invoice = alfa_debtor.invoice("INV-B", "20.00")
+    larger = start(alfa_debtor, first_invoice, second_invoice)
+
+    start(alfa_debtor, second_invoice)
+
+    assert mollie_server.store.get_payment(larger.mollie_id).status == "canceled"
+
+
+def test_start_disjoint_set_keeps_older_payment(mollie_server, alfa_debtor):
+    first_invoice = alfa_debtor.invoice("INV-A", "10.00")
+    second_invoice = alfa_debtor.invoice("INV-B", "20.00")
+    first = start(alfa_debtor, first_invoice)
+
+    start(alfa_debtor, second_invoice)
+
+    assert mollie_server.store.get_payment(first.mollie_id).status == "open"
+
+
+def test_start_keeps_pending_overlapping_payment(mollie_server, mollie_control, alfa_debtor):
+    first_invoice = alfa_debtor.invoice("INV-A", "10.00")
+    second_invoice = alfa_debtor.invoice("INV-B", "20.00")
+    first = start(alfa_debtor, first_invoice)
+    mollie_control.set_status(first.mollie_id, "pending")
+
+    second = start(alfa_debtor, first_invoice, second_invoice)
+
+    assert mollie_server.store.get_payment(first.mollie_id).status == "pending"
+    with tenant_context(alfa_debtor.organization):
+        assert MolliePayment.objects.get(pk=first.pk).status == MolliePaymentStatus.PENDING
+    assert second.status == MolliePaymentStatus.OPEN
+
+
+def test_start_applies_overlapping_payment_paid_meanwhile(mollie_server, mollie_control, alfa_debtor):
+    first_invoice = alfa_debtor.invoice("INV-A", "10.00")
+    second_invoice = alfa_debtor.invoice("INV-B", "20.00")
+    first = start(alfa_debtor, first_invoice)
+    mollie_control.set_status(first.mollie_id, "paid")
+
+    start(alfa_debtor, first_invoice, second_invoice)
+
+    with tenant_context(alfa_debtor.organization):
+        applied = MolliePayment.objects.select_related("payment").get(pk=first.pk)
+    assert applied.status == MolliePaymentStatus.PAID
+    assert applied.payment.amount == Decimal("10.00")
