@@ -1,6 +1,15 @@
 from django.urls import include, path
 
-from dashboard import bank_views, dunning_views, forecast_views, plan_views, response_views, run_views, views
+from dashboard import (
+    bank_views,
+    dunning_views,
+    forecast_views,
+    payment_views,
+    plan_views,
+    response_views,
+    run_views,
+    views,
+)
 
 app_name = "dashboard"
 
@@ -60,6 +69,17 @@ urlpatterns = [
     path("dunning/runs/<uuid:run_id>/", run_views.dunning_run_detail, name="dunning_run"),
     path("credit/", run_views.credit_worklist, name="credit_worklist"),
     path("credit/<uuid:credit_id>/allocate/", run_views.credit_allocate_view, name="credit_allocate"),
+    path("payments/unallocated/", payment_views.unallocated_list, name="unallocated_payments"),
+    path(
+        "payments/unallocated/<uuid:payment_id>/allocate/",
+        payment_views.unallocated_allocate_view,
+        name="unallocated_allocate",
+    ),
+    path(
+        "payments/unallocated/<uuid:payment_id>/refund/",
+        payment_views.unallocated_refund_view,
+        name="unallocated_refund",
+    ),
     path("workflows/", include("dashboard.workflow_urls")),
     path("plans/", plan_views.plan_list, name="plans"),
     path("plans/rules/", plan_views.plan_rules, name="plan_rules"),

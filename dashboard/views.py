@@ -42,6 +42,7 @@ from forecasting.selectors import debtor_payment_trend, invoice_forecast
 from invoices.models import Invoice
 from invoices.selectors import invoice_status
 from payments.selectors import charged_back_invoice_ids
+from payments.unallocated_selectors import unallocated_total
 from payt.dates import local_today
 from payt.middleware import SESSION_LANGUAGE_KEY, SESSION_ORGANIZATION_KEY
 from payt.services import user_create_in_organization
@@ -155,6 +156,7 @@ def debtor_detail(request, debtor_id):
         "timeline": selectors.debtor_timeline(organization, debtor),
         "timeline_limit": selectors.TIMELINE_LIMIT,
         "trend": debtor_payment_trend(organization, debtor.pk, today=today),
+        "unallocated": unallocated_total(organization, debtor),
         "today": today,
     }
     return render(request, "dashboard/debtor_detail.html", context)

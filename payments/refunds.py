@@ -23,6 +23,8 @@ from decimal import Decimal
 
 from django.db import transaction
 from django.db.models import Sum
+from django.utils import translation
+from django.utils.translation import gettext
 from mollie.api.error import Error as MollieError
 from mollie.api.error import ResponseError
 from mollie.api.objects.payment import Payment as RemotePayment
@@ -42,6 +44,7 @@ from payments.models import (
     MollieRefundSource,
 )
 from payments.mollie_client import amount_from_payload, amount_payload, mollie_client
+from payments.unallocated_selectors import unallocated_payment_in_organization
 from payt.api_errors import DomainError
 from payt.money import ZERO, format_amount, to_money
 from portal.outbox import controller_notify
@@ -406,3 +409,31 @@ def _refund_give_back(mollie_payment: MolliePayment, refund: MollieRefund) -> No
         "The money is unallocated on the payment again; allocate it to an open invoice.",
         -refund.applied_amount,
     )
+
+
+def payment_surplus_refund(*, mollie_payment: MolliePayment, amount: Decimal) -> RemoteRefund:
+    """Refund unallocated money of a Mollie payment to the debtor and return Mollie's refund.
+
+    ``amount`` must not exceed the payment's unallocated money that no
+    requested refund covers yet (field amount, 422 otherwise). The webhook
+    then takes the refund from the unallocated money first, so no invoice
+    reopens.
+    """
+    amount = to_money(amount)
+    row = None
+    if mollie_payment.payment_id is not None:
+        row = unallocated_payment_in_organization(mollie_payment.organization, mollie_payment.payment_id)
+    surplus = row.refundable if row is not None else ZERO
+    if amount > surplus:
+        raise DomainError(
+            f"Refund of {mollie_payment.currency} {format_amount(amount)} is more than the "
+            f"{mollie_payment.currency} {format_amount(surplus)} of Mollie payment {mollie_payment.mollie_id} "
+            "that no invoice holds; refund at most that amount.",
+            code="exceeds_unallocated",
+            field="amount",
+            status_code=http_status.HTTP_422_UNPROCESSABLE_ENTITY,
+        )
+    # The description reaches the debtor's bank statement, so it is in the debtor's language.
+    with translation.override(mollie_payment.debtor.language):
+        description = gettext("Refund of an overpayment")
+    return mollie_refund_create(mollie_payment=mollie_payment, amount=amount, description=description)
