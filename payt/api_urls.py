@@ -8,6 +8,7 @@ from debtors.api import DebtorViewSet
 from dunning.api import CollectionCostsView, InterestView, InvoiceReminderView
 from invoices.api import InvoiceViewSet, PaymentViewSet, UblImportView
 from payments.bank_api import BankEntryViewSet, BankStatementViewSet
+from payments.refund_api import PaymentRefundView
 from payt.api_base import api_not_found
 
 
@@ -38,6 +39,7 @@ urlpatterns = [
     path("invoices/ubl", UblImportView.as_view(), name="invoice-ubl"),
     path("invoices/ubl/", UblImportSlashView.as_view(), name="invoice-ubl-slash"),
     path("invoices/<uuid:invoice_id>/reminders", InvoiceReminderView.as_view(), name="invoice-reminders"),
+    path("payments/<uuid:payment_id>/refunds", PaymentRefundView.as_view(), name="payment-refunds"),
     path("calculations/collection-costs", CollectionCostsView.as_view(), name="calculation-collection-costs"),
     path("calculations/collection-costs/", CollectionCostsSlashView.as_view()),
     path("calculations/interest", InterestView.as_view(), name="calculation-interest"),
