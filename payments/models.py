@@ -118,9 +118,9 @@ class MollieRefund(TenantModel):
 
     ``credit_note`` is the credit note that settles the refunded money, so
     the invoice stays paid. Without one the refund reopens the invoices.
-    ``applied_amount`` is what the webhook already took off the payment; it
-    returns to zero when Mollie reports the refund failed or canceled, so
-    a repeated webhook acts only on what changed.
+    ``applied_amount`` is what the webhook already took off the payment.
+    It returns to zero when Mollie reports the refund failed or canceled,
+    so a repeated webhook acts only on what changed.
     """
 
     mollie_payment = models.ForeignKey(MolliePayment, on_delete=models.CASCADE, related_name="refunds")

@@ -72,10 +72,10 @@ def mollie_refund_create(
     """Create a refund of ``amount`` at Mollie for a paid payment and return Mollie's refund.
 
     ``credit_note`` is the debtor's credit note that settles the refunded
-    money. It must belong to the payment's debtor, be in the payment's
-    currency and have at least ``amount`` of credit not yet allocated or
-    paired with another refund; otherwise DomainError (400, field
-    credit_note) is raised. An amount above what our records still count as
+    money. It must belong to the payment's debtor and be in the payment's
+    currency. It also needs at least ``amount`` of credit that is neither
+    allocated nor paired with another refund. Otherwise DomainError (400,
+    field credit_note) is raised. An amount above what our records still count as
     refundable is rejected (exceeds_refundable, 422) before anything is sent
     to Mollie. The refund is applied to the invoices when Mollie's webhook
     reports it, not here.
@@ -260,9 +260,20 @@ def mollie_refunds_apply(mollie_payment: MolliePayment, remote_refunds: list[Rem
     e-mail for the money newly refunded by this call.
     """
     known = {refund.mollie_id: refund for refund in MollieRefund.objects.filter(mollie_payment=mollie_payment)}
+    # Refunds recorded before refunds had rows of their own only raised
+    # ``refunded_amount`` and reopened nothing. They are taken as applied, so
+    # they do not reopen invoices now.
+    recorded_without_row = mollie_payment.refunded_amount - sum(
+        (refund.applied_amount for refund in known.values()), ZERO
+    )
     newly_refunded = ZERO
     for remote_refund in remote_refunds:
-        refund = known.get(remote_refund.id) or _refund_row_for(mollie_payment, remote_refund)
+        refund = known.get(remote_refund.id)
+        if refund is None:
+            refund = _refund_row_for(mollie_payment, remote_refund)
+            if recorded_without_row >= refund.amount and (remote_refund.status or "") in ACTIVE_REFUND_STATUSES:
+                recorded_without_row -= refund.amount
+                refund.applied_amount = refund.amount
         newly_refunded += _refund_apply(mollie_payment, refund, remote_refund)
 
     total = (

@@ -172,6 +172,11 @@ def _overlapping_payments_cancel(new_payment: MolliePayment) -> None:
     payment that is no longer cancelable (pending, or paid in the meantime)
     is applied as Mollie reports it. Money paid twice then stays unallocated
     on the payment and is listed on the unallocated payments page.
+
+    NOTE: this runs after the new checkout exists, so that a failed start
+    leaves the older checkout usable. An older payment found paid here was
+    already counted in the new checkout's amount, and the debtor who pays
+    both leaves a surplus.
     """
     invoice_ids = set(new_payment.lines.values_list("invoice_id", flat=True))
     older = (

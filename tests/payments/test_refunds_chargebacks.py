@@ -435,3 +435,21 @@ def test_failed_refund_lowers_refunded_total(client, mollie_server, mollie_contr
     assert invoice_of(alfa_debtor, invoice).open_amount == Decimal("30.00")
     with tenant_context(alfa_debtor.organization):
         assert debtor_net_balance(alfa_debtor.debtor) == Decimal("0.00")
+
+
+def test_refund_recorded_before_rows_not_reapplied(client, mollie_control, alfa_debtor, paid):
+    mollie_control.configure(refundWebhook="none")
+    invoice, mollie_payment = paid("INV-2026-084", "100.00")
+    remote = mollie_client().payments.get(mollie_payment.mollie_id)
+    remote.refunds.create({"amount": {"currency": "EUR", "value": "30.00"}})
+    with tenant_context(alfa_debtor.organization):
+        # The state an older release left: the total recorded, no refund row, the invoice still paid.
+        type(mollie_payment).objects.filter(pk=mollie_payment.pk).update(refunded_amount=Decimal("30.00"))
+
+    deliver(client, mollie_payment.mollie_id)
+
+    assert invoice_of(alfa_debtor, invoice).open_amount == Decimal("0.00")
+    assert reload(alfa_debtor, mollie_payment).refunded_amount == Decimal("30.00")
+    assert payment_of(alfa_debtor, mollie_payment).reversed_amount == Decimal("0.00")
+    with tenant_context(alfa_debtor.organization):
+        assert MollieRefund.objects.get().applied_amount == Decimal("30.00")
