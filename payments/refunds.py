@@ -253,11 +253,12 @@ def mollie_refunds_fetch(remote: RemotePayment) -> list[RemoteRefund]:
     return sorted(refunds, key=lambda refund: (refund.created_at or "", refund.id))
 
 
-def mollie_refunds_apply(mollie_payment: MolliePayment, remote_refunds: list[RemoteRefund]) -> None:
-    """Apply each refund that is new or changed status, then store the refunded total.
+def mollie_refunds_apply(mollie_payment: MolliePayment, remote_refunds: list[RemoteRefund]) -> bool:
+    """Apply the refunds that are new or changed status and return whether money moved.
 
-    The caller holds the lock on ``mollie_payment``. The debtor gets one
-    e-mail for the money newly refunded by this call.
+    Stores the refunded total on ``mollie_payment``, whose lock the caller
+    holds. The debtor gets one e-mail for the money newly refunded by this
+    call.
     """
     known = {refund.mollie_id: refund for refund in MollieRefund.objects.filter(mollie_payment=mollie_payment)}
     # Refunds recorded before refunds had rows of their own only raised
@@ -267,6 +268,7 @@ def mollie_refunds_apply(mollie_payment: MolliePayment, remote_refunds: list[Rem
         (refund.applied_amount for refund in known.values()), ZERO
     )
     newly_refunded = ZERO
+    moved = False
     for remote_refund in remote_refunds:
         refund = known.get(remote_refund.id)
         if refund is None:
@@ -274,7 +276,9 @@ def mollie_refunds_apply(mollie_payment: MolliePayment, remote_refunds: list[Rem
             if recorded_without_row >= refund.amount and (remote_refund.status or "") in ACTIVE_REFUND_STATUSES:
                 recorded_without_row -= refund.amount
                 refund.applied_amount = refund.amount
+        applied_before = refund.applied_amount
         newly_refunded += _refund_apply(mollie_payment, refund, remote_refund)
+        moved = moved or refund.applied_amount != applied_before
 
     total = (
         MollieRefund.objects.filter(mollie_payment=mollie_payment, status__in=ACTIVE_REFUND_STATUSES).aggregate(
@@ -285,6 +289,7 @@ def mollie_refunds_apply(mollie_payment: MolliePayment, remote_refunds: list[Rem
     mollie_payment.refunded_amount = total
     if newly_refunded > 0:
         notifications.refund_notice_send_on_commit(mollie_payment=mollie_payment, refunded=newly_refunded)
+    return moved
 
 
 def _refund_row_for(mollie_payment: MolliePayment, remote_refund: RemoteRefund) -> MollieRefund:

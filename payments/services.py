@@ -388,7 +388,7 @@ def mollie_payment_apply(
     charged_back = _apply_chargebacks(mollie_payment, remote)
     if remote_refunds is None:
         remote_refunds = mollie_refunds_fetch(remote)
-    mollie_refunds_apply(mollie_payment, remote_refunds)
+    refunds_changed = mollie_refunds_apply(mollie_payment, remote_refunds)
     mollie_payment.save(
         update_fields=[
             "status",
@@ -400,7 +400,7 @@ def mollie_payment_apply(
         ]
     )
 
-    if created or charged_back:
+    if created or charged_back or refunds_changed:
         invoice_ids = mollie_payment.lines.values_list("invoice_id", flat=True)
         plans_refresh_for_invoices(organization=mollie_payment.organization, invoice_ids=list(invoice_ids))
 

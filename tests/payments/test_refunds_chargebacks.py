@@ -16,14 +16,16 @@ from debtors.models import TimelineEvent
 from invoices.models import DocumentKind, Invoice, Payment, SettlementStatus
 from invoices.selectors import credits_to_allocate, debtor_net_balance
 from invoices.services import invoice_register
-from payments.models import MolliePaymentStatus, MollieRefund, MollieRefundSource, RefundState
+from payments.models import InstalmentStatus, MolliePaymentStatus, MollieRefund, MollieRefundSource, RefundState
 from payments.mollie_client import mollie_client
+from payments.plan_checkout import instalment_checkout_start
 from payments.refunds import mollie_refund_create
 from payments.selectors import chargeback_worklist
 from payt.api_errors import DomainError
 from payt.tenancy import tenant_context
 from portal.models import EmailKind, OutgoingEmail
 from tests.payments.helpers import deliver, reload, start
+from tests.payments.plan_support import instalments_of, invoices_due, open_amounts, propose
 
 pytestmark = pytest.mark.django_db
 
@@ -453,3 +455,22 @@ def test_refund_recorded_before_rows_not_reapplied(client, mollie_control, alfa_
     assert payment_of(alfa_debtor, mollie_payment).reversed_amount == Decimal("0.00")
     with tenant_context(alfa_debtor.organization):
         assert MollieRefund.objects.get().applied_amount == Decimal("30.00")
+
+
+def test_refund_reopens_plan_instalment(client, mollie_server, mollie_control, alfa_debtor):
+    mollie_control.configure(refundWebhook="none")
+    invoices = invoices_due(alfa_debtor, ("INV-1", "100.00", -20), ("INV-2", "200.00", -5))
+    plan = propose(alfa_debtor, invoices, 3).plan
+    first = instalments_of(alfa_debtor, plan)[0]
+    with tenant_context(alfa_debtor.organization):
+        mollie_payment = instalment_checkout_start(instalment=first)
+    mollie_control.set_status(mollie_payment.mollie_id, "paid")
+    deliver(client, mollie_payment.mollie_id)
+    refund(alfa_debtor, reload(alfa_debtor, mollie_payment), "40.00")
+
+    deliver(client, mollie_payment.mollie_id)
+
+    first = instalments_of(alfa_debtor, plan)[0]
+    assert first.paid_amount == Decimal("60.00")
+    assert first.status == InstalmentStatus.OPEN
+    assert open_amounts(alfa_debtor, invoices)["INV-1"] == Decimal("40.00")

@@ -294,3 +294,23 @@ def test_debtor_page_shows_unallocated(surplus, alfa_debtor, bob):
     assert 'id="debtor-unallocated"' in text
     assert "Niet-toegewezen betalingen (EUR)" in text
     assert 'data-amount="10.00"' in text
+
+
+@pytest.mark.parametrize("rows", [1, 5])
+def test_page_query_count_is_pinned(alfa_debtor, bob, django_assert_max_num_queries, rows):
+    for number in range(rows):
+        alfa_debtor.invoice(f"INV-Q{number}", "10.00")
+        with tenant_context(alfa_debtor.organization):
+            payment_register(
+                organization=alfa_debtor.organization,
+                amount=Decimal("5.00"),
+                payment_date=dt.date(2026, 6, 3),
+                debtor=alfa_debtor.debtor,
+                source=PaymentSource.BANK,
+            )
+    client = dashboard_client(bob)
+
+    with django_assert_max_num_queries(9):  # no query per row
+        page = client.get(PAGE_URL)
+
+    assert page.content.decode().count("data-payment-id=") == rows
