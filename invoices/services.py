@@ -565,11 +565,11 @@ def payment_release(
     With ``unallocated_first`` the unallocated part of the payment goes
     first. Then allocations go newest first, so the invoice paid last
     reopens first, and on one invoice principal is released before the
-    costs and interest paid with it. Without ``unallocated_first`` only
-    allocations are released: a refund paired with a credit note must free
-    invoice money for the credit note to settle. The payment's
-    ``reversed_amount`` grows by what was taken back, which is ``amount``
-    capped at what the payment still counts.
+    costs and interest paid with it. Without ``unallocated_first`` the
+    allocations go first and the unallocated part only covers the rest,
+    because a refund paired with a credit note must free invoice money for
+    the credit note to settle. The payment's ``reversed_amount`` grows by
+    ``amount``, capped at what the payment still counts.
     """
     payment = Payment.objects.select_for_update().get(pk=payment.pk)
     amount = min(to_money(amount), payment.amount - payment.reversed_amount)
@@ -582,7 +582,6 @@ def payment_release(
         to_release = amount - min(max(unallocated, ZERO), amount)
     else:
         to_release = min(amount, allocated)
-        amount = to_release
     released = _release_allocations(payment, to_release)
 
     Payment.objects.filter(pk=payment.pk).update(reversed_amount=F("reversed_amount") + amount)
