@@ -1,4 +1,4 @@
-"""Dispute attachments: a rejected file keeps what the debtor typed, and a stored file gets its detected type's extension."""
+"""Dispute attachments: a rejected file keeps the typed fields, a stored file gets its detected extension."""
 
 import io
 
