@@ -82,9 +82,13 @@ def instalment_checkout_start(*, instalment: Instalment, language: str | None = 
 def _reusable_checkout(instalment: Instalment, language: str | None) -> MolliePayment | None:
     """Return the instalment's latest checkout if Mollie still has it open for the open amount.
 
-    The checkout must also return to the page in ``language``: the one made
-    when the plan was accepted has no language, so a debtor who picked one
-    in the portal gets a new checkout.
+    The checkout must also return to the page in ``language``. The checkout
+    made when the plan was accepted has no language, so a debtor who picked
+    one in the portal gets a new checkout.
+
+    NOTE: a checkout that is not reused stays open at Mollie until it
+    expires. If the debtor still pays it, the webhook applies that payment
+    to the plan's invoices like the new one.
     """
     current = instalment.mollie_payment
     if current is None or current.status != MolliePaymentStatus.OPEN or not current.mollie_id:

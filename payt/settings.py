@@ -219,7 +219,7 @@ MOLLIE_API_KEY = env_str("MOLLIE_API_KEY", "test_localdevelopmentkey000000000000
 MOLLIE_API_ENDPOINT = env_str("MOLLIE_API_ENDPOINT", "http://127.0.0.1:8765" if (DEBUG or TESTING) else "https://api.mollie.com")
 PORTAL_TOKEN_SECRET = env_str("PORTAL_TOKEN_SECRET", SECRET_KEY)
 # Reverse proxies in front of the app that append the client address to X-Forwarded-For.
-# The portal rate limit counts failures per client address; 0 ignores the header.
+# The portal rate limit counts failures per client address. With 0 the header is ignored.
 PAYT_TRUSTED_PROXY_COUNT = env_int("PAYT_TRUSTED_PROXY_COUNT", 0)
 if PAYT_TRUSTED_PROXY_COUNT < 0:
     raise ImproperlyConfigured(

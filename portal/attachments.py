@@ -29,14 +29,15 @@ SIGNATURES = (
     ("image/jpeg", b"\xff\xd8\xff"),
 )
 PILLOW_FORMATS = {"image/png": "PNG", "image/jpeg": "JPEG", "image/webp": "WEBP"}
-# Extensions of each accepted type; the first is the one given to a file whose name has another.
+# Extensions of each accepted type. A file whose name has another extension gets the first.
 EXTENSIONS = {
     "application/pdf": (".pdf",),
     "image/png": (".png",),
     "image/jpeg": (".jpg", ".jpeg"),
     "image/webp": (".webp",),
 }
-# A name's last suffix counts as its extension only in this form, so "report v1.2" keeps its ".2".
+# A name's last suffix counts as its extension only if it is a dot, a letter and up to four
+# more letters or digits, so "report v1.2" keeps its ".2".
 EXTENSION_PATTERN = re.compile(r"\.[A-Za-z][A-Za-z0-9]{0,4}$")
 UNSAFE_FILENAME_CHARACTERS = re.compile(r"[^\w\-. ()]")
 
@@ -134,6 +135,10 @@ class AttachmentSizeLimit(FileUploadHandler):
     again with what the debtor typed. The names of the skipped files are
     listed in ``request.portal_skipped_uploads``. Install it before anything
     reads ``request.POST``: ``request.upload_handlers.insert(0, AttachmentSizeLimit(request))``.
+
+    NOTE: a reverse proxy whose request-size limit is below the body size
+    rejects the request before Django runs, and the debtor gets the proxy's
+    error page. The READMEs ask for a limit well above 5 MB.
     """
 
     def __init__(self, request: HttpRequest | None = None):

@@ -6,8 +6,8 @@ as one failure. Once an address reaches ``FAILURE_LIMIT`` failures within
 gets a 429 until the window ends, so guessing stops there whether or not
 the next guess would have been right.
 
-Behind reverse proxies, ``PAYT_TRUSTED_PROXY_COUNT`` says how many of them
-append to X-Forwarded-For; the client address is then the one that the
+Behind reverse proxies, ``PAYT_TRUSTED_PROXY_COUNT`` is the number of them
+that append to X-Forwarded-For. The client address is then the one that the
 outermost trusted proxy appended, the Nth from the right. With 0 the header
 is ignored, because any client can send it.
 """

@@ -37,9 +37,9 @@ from portal.visit import PortalVisit, portal_view
 def dispute_create(request: HttpRequest, token: str, invoice_id: uuid.UUID) -> HttpResponse:
     """Install the attachment size limit, then run the CSRF check and the page.
 
-    The upload handler must be in place before anything reads ``request.POST``,
-    and the CSRF middleware reads it, so the check runs here instead, as
-    Django's documentation on changing upload handlers describes.
+    The upload handler must be in place before anything reads ``request.POST``.
+    The CSRF middleware reads it, so this view is exempt from the middleware
+    and ``_dispute_page`` runs the same check through ``csrf_protect``.
     """
     request.upload_handlers.insert(0, AttachmentSizeLimit(request))
     return _dispute_page(request, token=token, invoice_id=invoice_id)
