@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
@@ -16,6 +17,7 @@ from dashboard.access import dashboard_view
 from dashboard.forms import AnswerForm, DisputeResolveForm
 from debtors.models import Debtor
 from payments.selectors import chargeback_worklist
+from portal.attachments import EXTENSIONS, stored_filename
 from portal.models import Dispute, PaymentPromise, Question
 from portal.responses import dispute_resolve, promise_answer
 from portal.services import portal_link_expire, portal_link_rotate
@@ -88,9 +90,12 @@ def dispute_attachment(request, dispute_id, attachment_id):
     attachment = responses.attachment_of_organization(request.organization, dispute_id, attachment_id)
     if attachment is None:
         raise Http404("No such attachment in this organisation")
-    response = HttpResponse(bytes(attachment.content), content_type=attachment.content_type)
-    safe_name = "".join(char if char.isalnum() or char in "-_. " else "_" for char in attachment.filename)
-    response["Content-Disposition"] = f'attachment; filename="{safe_name}"'
+    # The stored type was detected from the content when the debtor sent the file.
+    content_type = attachment.content_type if attachment.content_type in EXTENSIONS else "application/octet-stream"
+    response = HttpResponse(bytes(attachment.content), content_type=content_type)
+    # Names stored before the extension was made to follow the detected type are fixed here too.
+    filename = stored_filename(attachment.filename, content_type)
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=filename)
     response["X-Content-Type-Options"] = "nosniff"
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response["Cache-Control"] = "private, no-store"

@@ -9,6 +9,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from dunning.calculation import LegalDebtorKind
 from dunning.interest import CapitalisationRule, DayCount, RateFixing
@@ -172,7 +173,7 @@ class Hold(TenantModel):
 
 
 class PhoneTaskStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("task status", "Open")
     DONE = "done", _("Done")
 
 

@@ -7,6 +7,7 @@ in the same transaction as every allocation change.
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from invoices.lines import QUANTITY_PLACES, UNIT_PRICE_PLACES
 from payt.models import TenantModel
@@ -27,17 +28,17 @@ class DocumentKind(models.TextChoices):
 class SettlementStatus(models.TextChoices):
     """The part of the status that follows from allocations alone."""
 
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("invoice status", "Open")
     PARTIALLY_PAID = "partially_paid", _("Partially paid")
-    PAID = "paid", _("Paid")
+    PAID = "paid", pgettext_lazy("invoice status", "Paid")
     CREDITED = "credited", _("Credited")
 
 
 class InvoiceStatus(models.TextChoices):
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("invoice status", "Open")
     OVERDUE = "overdue", _("Overdue")
     PARTIALLY_PAID = "partially_paid", _("Partially paid")
-    PAID = "paid", _("Paid")
+    PAID = "paid", pgettext_lazy("invoice status", "Paid")
     CREDITED = "credited", _("Credited")
     DISPUTED = "disputed", _("Disputed")
     CANCELLED = "cancelled", _("Cancelled")

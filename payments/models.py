@@ -7,6 +7,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from payt.models import TenantModel
 from payt.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
@@ -15,10 +16,10 @@ from payt.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 class MolliePaymentStatus(models.TextChoices):
     """Mollie's payment statuses, plus one of ours for a payment Mollie never created."""
 
-    OPEN = "open", _("Open")
+    OPEN = "open", pgettext_lazy("payment status", "Open")
     PENDING = "pending", _("Pending")
     AUTHORIZED = "authorized", _("Authorized")
-    PAID = "paid", _("Paid")
+    PAID = "paid", pgettext_lazy("payment status", "Paid")
     CANCELED = "canceled", _("Canceled")
     EXPIRED = "expired", _("Expired")
     FAILED = "failed", _("Failed")
@@ -475,8 +476,8 @@ class PaymentPlanInvoice(TenantModel):
 
 
 class InstalmentStatus(models.TextChoices):
-    OPEN = "open", _("Open")
-    PAID = "paid", _("Paid")
+    OPEN = "open", pgettext_lazy("instalment status", "Open")
+    PAID = "paid", pgettext_lazy("instalment status", "Paid")
     CANCELED = "canceled", _("Canceled")
 
 

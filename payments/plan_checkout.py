@@ -7,6 +7,8 @@ by the time the debtor pays. The portal's pay button therefore calls
 reports open for the same amount, or starts a new one for what is open on
 the instalment. The webhook applies these payments like any other portal
 payment, and ``payments.plans.plan_refresh`` then marks the instalment paid.
+A checkout is reused only when it returns to the page in the language asked
+for, because its redirect URL carries the language the portal was shown in.
 """
 
 import logging
@@ -50,7 +52,7 @@ def instalment_checkout_start(*, instalment: Instalment, language: str | None = 
     """
     instalment = Instalment.objects.select_related("plan", "mollie_payment").get(pk=instalment.pk)
     _check_payable(instalment)
-    reusable = _reusable_checkout(instalment)
+    reusable = _reusable_checkout(instalment, language)
     if reusable is not None:
         return reusable
 
@@ -77,8 +79,17 @@ def instalment_checkout_start(*, instalment: Instalment, language: str | None = 
     return mollie_payment
 
 
-def _reusable_checkout(instalment: Instalment) -> MolliePayment | None:
-    """Return the instalment's latest checkout if Mollie still has it open for the open amount."""
+def _reusable_checkout(instalment: Instalment, language: str | None) -> MolliePayment | None:
+    """Return the instalment's latest checkout if Mollie still has it open for the open amount.
+
+    The checkout must also return to the page in ``language``. The checkout
+    made when the plan was accepted has no language, so a debtor who picked
+    one in the portal gets a new checkout.
+
+    NOTE: a checkout that is not reused stays open at Mollie until it
+    expires. If the debtor still pays it, the webhook applies that payment
+    to the plan's invoices like the new one.
+    """
     current = instalment.mollie_payment
     if current is None or current.status != MolliePaymentStatus.OPEN or not current.mollie_id:
         return None
@@ -89,7 +100,10 @@ def _reusable_checkout(instalment: Instalment) -> MolliePayment | None:
     except MollieError as error:
         logger.warning("Could not check Mollie payment %s for reuse: %s", current.mollie_id, error)
         return None
-    if remote.status == MolliePaymentStatus.OPEN and remote.checkout_url:
+    return_url = portal_payment_return_url(
+        debtor=instalment.plan.debtor, mollie_payment_id=current.pk, language=language
+    )
+    if remote.status == MolliePaymentStatus.OPEN and remote.checkout_url and remote.redirect_url == return_url:
         return current
     return None
 

@@ -218,6 +218,13 @@ DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "reminders@localhost")
 MOLLIE_API_KEY = env_str("MOLLIE_API_KEY", "test_localdevelopmentkey000000000000" if (DEBUG or TESTING) else None)
 MOLLIE_API_ENDPOINT = env_str("MOLLIE_API_ENDPOINT", "http://127.0.0.1:8765" if (DEBUG or TESTING) else "https://api.mollie.com")
 PORTAL_TOKEN_SECRET = env_str("PORTAL_TOKEN_SECRET", SECRET_KEY)
+# Reverse proxies in front of the app that append the client address to X-Forwarded-For.
+# The portal rate limit counts failures per client address. With 0 the header is ignored.
+PAYT_TRUSTED_PROXY_COUNT = env_int("PAYT_TRUSTED_PROXY_COUNT", 0)
+if PAYT_TRUSTED_PROXY_COUNT < 0:
+    raise ImproperlyConfigured(
+        f"PAYT_TRUSTED_PROXY_COUNT={PAYT_TRUSTED_PROXY_COUNT} is negative; set the number of proxies, 0 or more."
+    )
 
 # Secure cookies by default outside development; set 0 only behind plain HTTP on a private network.
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not (DEBUG or TESTING))

@@ -5,8 +5,14 @@ as one failure. Once an address reaches ``FAILURE_LIMIT`` failures within
 ``FAILURE_WINDOW_SECONDS`` of its first one, every portal look-up from it
 gets a 429 until the window ends, so guessing stops there whether or not
 the next guess would have been right.
+
+Behind reverse proxies, ``PAYT_TRUSTED_PROXY_COUNT`` is the number of them
+that append to X-Forwarded-For. The client address is then the one that the
+outermost trusted proxy appended, the Nth from the right. With 0 the header
+is ignored, because any client can send it.
 """
 
+import ipaddress
 import logging
 
 from django.conf import settings
@@ -19,13 +25,41 @@ logger = logging.getLogger(__name__)
 FAILURE_LIMIT = getattr(settings, "PORTAL_FAILURE_LIMIT", 20)
 FAILURE_WINDOW_SECONDS = getattr(settings, "PORTAL_FAILURE_WINDOW_SECONDS", 15 * 60)
 KEY_PREFIX = "portal-failures"
+_warned_kinds: set[str] = set()
 
 
 def client_ip(request: HttpRequest) -> str:
-    # NOTE: REMOTE_ADDR is the proxy's address behind a reverse proxy; the
-    # proxy must pass the client's address on (for example gunicorn's
-    # --forwarded-allow-ips with a proxy that sets it) or all visitors share one counter.
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    """Return the client's address: REMOTE_ADDR, or the trusted proxies' entry of X-Forwarded-For."""
+    remote_addr = request.META.get("REMOTE_ADDR", "") or "unknown"
+    proxy_count = settings.PAYT_TRUSTED_PROXY_COUNT
+    if proxy_count <= 0:
+        return remote_addr
+    forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+    forwarded = [part for part in forwarded if part]
+    if len(forwarded) < proxy_count:
+        # Fewer entries than trusted proxies: the request skipped a proxy or
+        # one is misconfigured, so no entry can be trusted.
+        _warn_once(
+            "short",
+            "X-Forwarded-For has %d entries but PAYT_TRUSTED_PROXY_COUNT is %d; counting REMOTE_ADDR",
+            len(forwarded),
+            proxy_count,
+        )
+        return remote_addr
+    candidate = forwarded[-proxy_count]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        _warn_once("invalid", "X-Forwarded-For entry %r is not an IP address; counting REMOTE_ADDR", candidate[:64])
+        return remote_addr
+
+
+def _warn_once(kind: str, message: str, *args) -> None:
+    """Log a proxy misconfiguration once per process and kind, since every request would repeat it."""
+    if kind in _warned_kinds:
+        return
+    _warned_kinds.add(kind)
+    logger.warning(message, *args)
 
 
 def _key(request: HttpRequest) -> str:

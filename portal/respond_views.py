@@ -11,12 +11,13 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_http_methods, require_POST
 
 from payt.api_errors import DomainError
 from payt.dates import local_today
 from portal import selectors
-from portal.attachments import MAX_ATTACHMENT_BYTES, attachment_check
+from portal.attachments import AttachmentSizeLimit, attachment_check, skipped_uploads, too_large_error
 from portal.forms import ContactForm, DisputeForm, PromiseForm
 from portal.models import DisputeCategory
 from portal.responses import (
@@ -30,21 +31,32 @@ from portal.responses import (
 from portal.views import _base_context
 from portal.visit import PortalVisit, portal_view
 
-# Room for the form fields and multipart framing around a file of the maximum size.
-REQUEST_OVERHEAD_BYTES = 64 * 1024
 
-
+@csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
+def dispute_create(request: HttpRequest, token: str, invoice_id: uuid.UUID) -> HttpResponse:
+    """Install the attachment size limit, then run the CSRF check and the page.
+
+    The upload handler must be in place before anything reads ``request.POST``.
+    The CSRF middleware reads it, so this view is exempt from the middleware
+    and ``_dispute_page`` runs the same check through ``csrf_protect``.
+    """
+    request.upload_handlers.insert(0, AttachmentSizeLimit(request))
+    return _dispute_page(request, token=token, invoice_id=invoice_id)
+
+
+@csrf_protect
 @portal_view
-def dispute_create(request: HttpRequest, visit: PortalVisit, invoice_id: uuid.UUID) -> HttpResponse:
+def _dispute_page(request: HttpRequest, visit: PortalVisit, invoice_id: uuid.UUID) -> HttpResponse:
     row = _payable_row(visit, invoice_id)
     if request.method != "POST":
         form = DisputeForm()
-    elif _body_too_large(request):
-        form = DisputeForm({})
-        form.add_error("attachment", _too_large_message())
     else:
         form = DisputeForm(request.POST, request.FILES)
+        skipped = skipped_uploads(request)
+        if skipped:
+            form.is_valid()
+            _add_error(form, too_large_error(skipped[0]))
         if form.is_valid() and _dispute_saved(visit, row, form):
             messages.success(
                 request,
@@ -79,23 +91,6 @@ def _dispute_saved(visit: PortalVisit, row, form: DisputeForm) -> bool:
         _add_error(form, error)
         return False
     return True
-
-
-def _body_too_large(request: HttpRequest) -> bool:
-    # NOTE: Django has parsed the body by now (the CSRF check reads it) and keeps
-    # large files in temporary files, so the web server in front must cap the
-    # request size (for example nginx client_max_body_size 6m).
-    try:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        return False
-    return length > MAX_ATTACHMENT_BYTES + REQUEST_OVERHEAD_BYTES
-
-
-def _too_large_message() -> str:
-    return gettext(
-        "The file is larger than the maximum of 5 MB. Send a smaller file, for example a scan at a lower resolution."
-    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -3,7 +3,8 @@
 A debtor opens the portal in each of the four languages, pays two invoices
 at once through the local Mollie server, and disputes a third with an
 attachment; the credit controller resolves the dispute in the dashboard and
-the debtor sees the answer. axe-core (``tests/browser/vendor``) runs on
+the debtor sees the answer. A dispute whose attachment is over the limit
+comes back with the debtor's answers kept. axe-core (``tests/browser/vendor``) runs on
 every portal page and must report no serious or critical violation.
 """
 
@@ -175,4 +176,25 @@ def test_pay_two_dispute_third_controller_answers(page, live_server, mollie_serv
     assert reopened.disputed_at is None
     page.goto(live_server.url + url)
     expect(page.locator("#messages")).to_contain_text("Line 2 appears once on the delivery note.")
+    assert_accessible(page)
+
+
+def test_dispute_with_oversized_file_keeps_answers(page, live_server, org_alfa):
+    _, url, invoices = debtor_with_invoices(org_alfa, "Upload GmbH", "de", [("UPL-1", "90.00")])
+    too_large = SCAN_PDF + b"0" * (6 * 1024 * 1024)
+
+    page.goto(f"{live_server.url}{url}invoices/{invoices['UPL-1'].pk}/dispute")
+    page.check("#category-amount_incorrect")
+    page.fill("#id_amount", "12.50")
+    page.fill("#id_text", "Position 2 wurde doppelt berechnet.")
+    page.set_input_files(
+        "#id_attachment", files=[{"name": "scan.pdf", "mimeType": "application/pdf", "buffer": too_large}]
+    )
+    page.locator("form.dispute-form button[type=submit]").click()
+
+    expect(page.locator("#form-errors")).to_contain_text("Die Datei scan.pdf ist größer als das Maximum von 5 MB")
+    expect(page.locator("#category-amount_incorrect")).to_be_checked()
+    expect(page.locator("#id_amount")).to_have_value("12.50")
+    expect(page.locator("#id_text")).to_have_value("Position 2 wurde doppelt berechnet.")
+    expect(page.locator("#id_attachment")).to_have_attribute("aria-invalid", "true")
     assert_accessible(page)

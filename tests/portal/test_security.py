@@ -180,7 +180,7 @@ def test_upload_too_large_refused(client, alfa_debtor):
     )
 
     assert response.status_code == 400
-    assert "scan.pdf (5.0\xa0MB) is larger than the maximum of 5 MB" in response.content.decode()
+    assert "scan.pdf is larger than the maximum of 5 MB" in response.content.decode()
 
 
 def test_upload_of_image_accepted(client, alfa_debtor):
@@ -195,7 +195,7 @@ def test_upload_of_image_accepted(client, alfa_debtor):
     with tenant_context(alfa_debtor.organization):
         attachment = Dispute.objects.get().attachments.get()
     assert attachment.content_type == "image/png"
-    assert attachment.filename == "photo.jpg"
+    assert attachment.filename == "photo.png"
 
 
 def test_attachment_served_only_to_organization(client, alfa_debtor, bob, charlie):
