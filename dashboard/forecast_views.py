@@ -10,9 +10,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dashboard.access import dashboard_view
+from dashboard.selectors import AGING_BUCKETS, PRIMARY_CURRENCY
 from dunning.models import PhoneTask, PhoneTaskSource, PhoneTaskStatus
 from dunning.phone import phone_task_create
-from forecasting.selectors import cash_in_forecast, invoice_forecast, on_time_share_by_month, risky_invoices
+from forecasting.selectors import (
+    cash_in_forecast,
+    invoice_forecast,
+    on_time_share_by_month,
+    receivables_aging,
+    risky_invoices,
+)
 from invoices.models import Invoice
 
 
@@ -83,13 +90,37 @@ def _percent(share: float | None) -> float | None:
     return None if share is None else round(share * 100, 1)
 
 
-# TODO: the aging-over-time chart is missing. It needs the open amounts per aging bucket at
-# each month end, rebuilt from allocations, and no selector returns them yet.
+def aging_chart(organization) -> dict:
+    """Return the open receivables per aging bucket at the last 12 month ends, for a stacked bar chart.
+
+    ``table`` carries the same amounts as text for the screen-reader table.
+    """
+    # NOTE: only invoices in the primary currency are shown. The dashboard's aging table lists the others.
+    months = receivables_aging(organization, currency=PRIMARY_CURRENCY, months=12)
+    series = []
+    for bucket in AGING_BUCKETS:
+        amounts = [float(month.buckets[bucket.key]) for month in months]
+        series.append({"key": bucket.key, "label": str(bucket.label), "data": amounts})
+    return {
+        "currency": PRIMARY_CURRENCY,
+        "labels": [month.month_end.isoformat() for month in months],
+        "buckets": series,
+        "table": [
+            (month.month_end, [month.buckets[bucket.key] for bucket in AGING_BUCKETS], sum(month.buckets.values()))
+            for month in months
+        ],
+    }
+
+
 @dashboard_view
 def forecast_charts(request):
     organization = request.organization
+    aging = aging_chart(organization)
     context = {
         "cash_in": cash_in_chart(organization),
         "on_time": on_time_chart(organization),
+        "aging_table": aging.pop("table"),
+        "aging": aging,
+        "aging_buckets": AGING_BUCKETS,
     }
     return render(request, "dashboard/forecasts/charts.html", context)

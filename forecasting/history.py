@@ -52,7 +52,8 @@ class InvoiceHistory:
     ``debtor_kind`` (index into ``DEBTOR_KINDS``), ``debtor_country`` (ISO or
     other code, a string). Per reminder sent: ``reminder_invoice`` (row index),
     ``reminder_day``, ``reminder_step`` (position of the dunning step, from 1).
-    Per broken promise to pay: ``promise_debtor``, ``promise_broken_day``.
+    Per broken promise to pay: ``promise_debtor`` and ``promise_broken_day`` (the promised
+    date plus the grace period, the last day on which paying would have kept it).
     ``invoice_ids`` carries the source's invoice identifiers, never used as a feature.
     """
 

@@ -3,9 +3,11 @@
 Days until payment: three gradient-boosted quantile regressions (5%, 50%,
 95%) give the median and a first interval. Conformalized quantile regression
 then widens that interval by the 90% quantile of the errors on a calibration
-window. The widening is computed per group (at issue or overdue, disputed or
-not, with or without payment history), so each group gets its own 90%, and a
-debtor without history gets the wider interval of its group.
+window. The widening is computed per group (group-conditional or Mondrian
+conformal calibration): at issue or overdue, disputed or not, and the
+debtor's paid invoices (none, 1-2, 3 or more). Each group with enough
+calibration rows gets its own 90%, and a debtor without history gets the
+wider interval of its group.
 
 Censoring: an invoice still open at the cutoff is a censored row. The
 quantile models weight each paid row by the inverse chance that a row of its
@@ -43,7 +45,11 @@ class ModelSettings:
     # Boosting of the median and of the on-time classifier: fewer leaves, smoother fits.
     median_boosting: tuple[int, float, int, int] = (150, 0.05, 8, 30)
     # A conformal group needs this many calibration rows; smaller groups use their parent's widening.
-    min_group_rows: int = 40
+    # With n rows, the coverage a group gets from its own quantile has a standard deviation of about
+    # sqrt(0.9 * 0.1 / (n + 2)) over calibration windows: 3 points at 100 rows and 4.6 at 40.
+    min_group_rows: int = 100
+    # The whole calibration window needs at least this many rows, because it widens every group that falls back.
+    min_calibration_rows: int = 40
     # Inverse-censoring weights are capped at 1 / weight_floor.
     weight_floor: float = 0.05
     # Blocks of the calibration window, each scored by models trained on the rows before it.
@@ -68,8 +74,8 @@ class Predictions:
     group: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
 
-# History depth levels by the debtor's paid invoices: none, 1-5, 6-20, more than 20.
-HISTORY_DEPTHS = np.array([0, 1, 6, 21])
+# History depth levels by the debtor's paid invoices before the forecast: none, 1-2, 3 or more.
+HISTORY_DEPTHS = np.array([0, 1, 3])
 
 
 # Forecasts reach at most this many days past the morning of the forecast.
@@ -82,7 +88,11 @@ def _group_labels(table: FeatureTable, use_disputed: bool) -> np.ndarray:
     The depth is the debtor's number of paid invoices. Forecasts improve as a
     history deepens, and the calibration window lies before the invoices
     forecast after it, when histories were shallower. Grouping by depth keeps
-    shallow-history errors from widening deep-history intervals.
+    shallow-history errors from widening deep-history intervals. Depths of
+    three paid invoices and more share one group: as histories grow, finer
+    levels leave the deepest groups with no calibration rows. On ar_ibm.csv,
+    318 of the 621 test invoices follow more than 20 paid invoices, but only 5
+    of the 965 calibration rows do.
     """
     overdue = table.column("age_days") >= table.column("payment_term_days")
     disputed = table.column("disputed") > 0 if use_disputed else np.zeros(len(table), dtype=bool)
@@ -171,10 +181,10 @@ class PaymentForecaster:
         settled_enough = np.flatnonzero(table.observed_days >= self._horizon(table))
         settled_enough = settled_enough[np.argsort(table.as_of[settled_enough], kind="stable")]
         size = min(int(self.settings.calibration_share * len(table)), len(settled_enough))
-        if size < self.settings.min_group_rows:
+        if size < self.settings.min_calibration_rows:
             raise ValueError(
                 f"history too short: {len(settled_enough)} invoices are older than the payment horizon; "
-                f"at least {self.settings.min_group_rows} are needed"
+                f"at least {self.settings.min_calibration_rows} are needed"
             )
         all_scores, all_groups = [], []
         for block in np.array_split(settled_enough[len(settled_enough) - size:], self.settings.folds):
@@ -274,8 +284,12 @@ class PaymentForecaster:
             self.calibration_rows[key] = int(members.sum())
             if members.sum() >= self.settings.min_group_rows:
                 self.widening[key] = conformal_quantile(scores[members], self.settings.coverage)
-        if "*/*/*" not in self.widening:
-            raise ValueError(f"only {len(scores)} calibration rows; at least {self.settings.min_group_rows} are needed")
+        if len(scores) < self.settings.min_calibration_rows:
+            raise ValueError(
+                f"only {len(scores)} calibration rows; at least {self.settings.min_calibration_rows} are needed"
+            )
+        # The pooled widening is the last fallback, so it is kept even below min_group_rows.
+        self.widening.setdefault("*/*/*", conformal_quantile(scores, self.settings.coverage))
 
     # Prediction
 

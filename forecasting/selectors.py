@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
-from django.db.models import Max
+from django.db.models import Max, Q
 
 from debtors.models import Debtor
 from forecasting.alerts import RISK_MIN_PROBABILITY, call_advice, reason_text
@@ -22,7 +22,7 @@ from invoices.models import Allocation, DocumentKind, Invoice, SettlementStatus
 from invoices.selectors import receivable_invoices
 from payt.dates import local_today
 from payt.models import Organization
-from payt.money import to_money
+from payt.money import ZERO, to_money
 
 SEGMENTS = ("kind", "country")
 
@@ -302,6 +302,80 @@ def debtor_payment_trend(organization: Organization, debtor_id, *, months: int =
         if paid_on is not None and paid_on >= first:
             by_month[_month_start(paid_on)].append((paid_on - due).days)
     return [TrendPoint(month, len(days), float(np.mean(days))) for month, days in sorted(by_month.items())]
+
+
+# Aging buckets by days past due at a month end: (key, first day, last day); None is open-ended.
+# The keys and ranges are those of the dashboard's aging table, which labels them.
+AGING_BUCKETS = (
+    ("not_due", None, 0),
+    ("days_1_30", 1, 30),
+    ("days_31_60", 31, 60),
+    ("days_61_90", 61, 90),
+    ("over_90", 91, None),
+)
+
+
+@dataclass(frozen=True)
+class AgingMonth:
+    """Open receivables at the end of one month, per aging bucket key of ``AGING_BUCKETS``."""
+
+    month_end: dt.date
+    buckets: dict[str, Decimal]
+
+
+def aging_bucket(days_past_due: int) -> str:
+    """Return the key of the aging bucket of an invoice ``days_past_due`` days after its due date."""
+    for key, _first, last in AGING_BUCKETS:
+        if last is None or days_past_due <= last:
+            return key
+    raise AssertionError("the last aging bucket is open-ended")
+
+
+def receivables_aging(
+    organization: Organization, *, currency: str, months: int = 12, today: dt.date | None = None
+) -> list[AgingMonth]:
+    """Return the open receivables in ``currency`` at each of the last ``months`` month ends before ``today``.
+
+    The months come oldest first. The amounts are rebuilt from the records rather than read from today's
+    balances. An invoice counts from its issue date until its cancellation,
+    and its open amount at a month end is its total less the allocations of
+    payments and credit notes made on or before that day, in the
+    organisation's time zone. A payment allocated after the month end
+    therefore still counts as open at that month end. Allocations to
+    collection costs or interest leave the principal open, so they are left out.
+    """
+    today = today or local_today(organization)
+    month_ends = [_month_start(today, -offset) - dt.timedelta(days=1) for offset in range(months - 1, -1, -1)]
+    # The first instant of the day after each month end, in the organisation's time zone.
+    boundaries = [
+        dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=organization.zone) for end in month_ends
+    ]
+    invoices = list(
+        Invoice.objects.for_organization(organization)
+        .filter(kind=DocumentKind.INVOICE, currency=currency, total_amount__gt=0, issue_date__lte=month_ends[-1])
+        .filter(Q(cancelled_at__isnull=True) | Q(cancelled_at__gte=boundaries[0]))
+        .annotate(last_allocated=Max("allocations__created_at"))
+        .filter(Q(open_amount__gt=0) | Q(last_allocated__gte=boundaries[0]))
+        .values_list("id", "issue_date", "due_date", "total_amount", "cancelled_at")
+    )
+    allocated = defaultdict(list)
+    allocations = Allocation.objects.for_organization(organization).filter(
+        invoice_id__in=[row[0] for row in invoices], charge__isnull=True
+    )
+    for invoice_id, amount, created_at in allocations.values_list("invoice_id", "amount", "created_at"):
+        allocated[invoice_id].append((created_at, amount))
+
+    result = []
+    for month_end, boundary in zip(month_ends, boundaries, strict=True):
+        buckets = {key: ZERO for key, _first, _last in AGING_BUCKETS}
+        for invoice_id, issue_date, due_date, total, cancelled_at in invoices:
+            if issue_date > month_end or (cancelled_at is not None and cancelled_at < boundary):
+                continue
+            paid = sum((amount for created_at, amount in allocated[invoice_id] if created_at < boundary), ZERO)
+            if total - paid > 0:
+                buckets[aging_bucket((month_end - due_date).days)] += total - paid
+        result.append(AgingMonth(month_end=month_end, buckets=buckets))
+    return result
 
 
 def model_registry(organization: Organization) -> list:

@@ -3,8 +3,10 @@
 Only these columns are read: invoice amounts, dates, dispute dates and
 status; payment dates; the debtor's id (hashed at once with the
 organisation's secret), kind, country and whether it has an e-mail address;
-the date and step position of each reminder sent. Names, e-mail addresses,
-phone numbers, addresses, IBANs, references and free text are never selected.
+the date and step position of each reminder sent; the dates and invoices of
+promises to pay made in the portal or on a call. Names, e-mail addresses,
+phone numbers, addresses, IBANs, references and free text (notes, promise
+texts, call notes) are never selected.
 """
 
 import secrets
@@ -14,11 +16,13 @@ import numpy as np
 from django.db.models import BooleanField, Case, Max, Value, When
 
 from debtors.models import Debtor
-from dunning.models import ActionStatus, DunningAction
+from dunning.models import ActionStatus, CallOutcome, DunningAction, PhoneTask
+from dunning.phone import PROMISE_GRACE_DAYS as CALL_PROMISE_GRACE_DAYS
 from forecasting.history import DEBTOR_KINDS, OPEN, InvoiceHistory, day_number, debtor_key
 from forecasting.models import ForecastSecret
 from invoices.models import Allocation, DocumentKind, Invoice, SettlementStatus
 from payt.models import Organization
+from portal.models import PaymentPromiseLine
 
 SECRET_BYTES = 32
 
@@ -90,8 +94,8 @@ def history_from_database(organization: Organization) -> InvoiceHistory:
         invoice_ids=[row[0] for row in invoices],
     )
     _add_reminders(organization, history)
-    # TODO: count broken promises to pay once payment plans record them; until then the
-    # broken_promises feature is 0 for every debtor and the models drop it.
+    promises = _portal_promises(organization, history) + _call_promises(organization, history, secret)
+    history.promise_debtor, history.promise_broken_day = broken_promises(history, promises)
     return history
 
 
@@ -108,3 +112,73 @@ def _add_reminders(organization: Organization, history: InvoiceHistory) -> None:
     history.reminder_invoice = np.array(sent["invoice"], dtype=np.int64)
     history.reminder_day = np.array(sent["day"], dtype=np.int64)
     history.reminder_step = np.array(sent["step"], dtype=np.int64)
+
+
+# A promise to pay: (debtor code, promised date plus grace period as a day number, invoice rows).
+Promise = tuple[int, int, list[int]]
+
+
+def broken_promises(history: InvoiceHistory, promises: list[Promise]) -> tuple[np.ndarray, np.ndarray]:
+    """Return (debtor code, day) of each broken promise, from (debtor code, last day, invoice rows) per promise.
+
+    The last day is the promised date plus the grace period. A promise is
+    broken when one of its invoices was not paid on or before that day. The
+    feature counts it from the morning after, so a forecast made before then
+    does not see it, and a kept promise never counts. A promise with no
+    invoice in the history (all credited) is left out.
+    """
+    debtors, days = [], []
+    for debtor, last_day, rows in promises:
+        if rows and bool(np.any(history.settled[rows] > last_day)):
+            debtors.append(debtor)
+            days.append(last_day)
+    return np.array(debtors, dtype=np.int64), np.array(days, dtype=np.int64)
+
+
+def _portal_promises(organization: Organization, history: InvoiceHistory) -> list[Promise]:
+    """Return the portal's promises to pay as (debtor code, promised date plus grace, invoice rows)."""
+    index = {invoice_id: position for position, invoice_id in enumerate(history.invoice_ids)}
+    promises: dict = {}
+    lines = PaymentPromiseLine.objects.for_organization(organization).values_list(
+        "promise_id", "promise__held_until", "invoice_id"
+    )
+    for promise_id, held_until, invoice_id in lines:
+        if invoice_id not in index:
+            continue
+        row = index[invoice_id]
+        promise = promises.setdefault(promise_id, (int(history.debtor[row]), day_number(held_until), []))
+        promise[2].append(row)
+    return list(promises.values())
+
+
+def _call_promises(organization: Organization, history: InvoiceHistory, secret: bytes) -> list[Promise]:
+    """Return the promises to pay noted as call outcomes as (debtor code, promised date plus grace, invoice rows).
+
+    A call about one invoice promises that invoice. A call about the debtor as
+    a whole promises the debtor's invoices that were overdue and unpaid on the
+    day of the call.
+    """
+    index = {invoice_id: position for position, invoice_id in enumerate(history.invoice_ids)}
+    debtor_codes = {key: code for code, key in enumerate(history.debtor_keys)}
+    calls = (
+        PhoneTask.objects.for_organization(organization)
+        .filter(outcome=CallOutcome.PROMISE_TO_PAY, promised_date__isnull=False)
+        .values_list("debtor_id", "invoice_id", "promised_date", "completed_at", "due_date")
+    )
+    promises = []
+    for debtor_id, invoice_id, promised_date, completed_at, call_date in calls:
+        last_day = day_number(promised_date) + CALL_PROMISE_GRACE_DAYS
+        if invoice_id is not None:
+            if invoice_id in index:
+                row = index[invoice_id]
+                promises.append((int(history.debtor[row]), last_day, [row]))
+            continue
+        code = debtor_codes.get(debtor_key(secret, str(debtor_id)))
+        if code is None:
+            continue
+        if completed_at is not None:
+            call_date = completed_at.astimezone(organization.zone).date()
+        call_day = day_number(call_date)
+        overdue = (history.debtor == code) & (history.due < call_day) & (history.settled >= call_day)
+        promises.append((code, last_day, np.flatnonzero(overdue).tolist()))
+    return promises

@@ -37,12 +37,33 @@
     });
   }
 
+  // Stacked bars of the open amounts per aging bucket, from not yet due (light) to over 90 days (dark red).
+  var AGING_COLOURS = ["#9bb7e0", "#f2c94c", "#f2994a", "#d9534f", "#8b1e1e"];
+
+  function drawAging(aging) {
+    new Chart(document.getElementById("aging-chart"), {
+      type: "bar",
+      data: {
+        labels: aging.labels,
+        datasets: aging.buckets.map(function (bucket, index) {
+          return { label: bucket.label, data: bucket.data, backgroundColor: AGING_COLOURS[index] };
+        }),
+      },
+      options: {
+        animation: false,
+        scales: { x: { stacked: true }, y: { stacked: true, beginAtZero: true } },
+      },
+    });
+  }
+
   function draw() {
     var labels = data("chart-labels");
     var cash = data("cash-in-data");
     var share = data("on-time-data");
     if (cash) { drawCashIn(labels, cash); }
     if (share) { drawOnTime(labels, share); }
+    var aging = data("aging-data");
+    if (aging) { drawAging(aging); }
   }
 
   if (document.readyState === "loading") {

@@ -44,7 +44,7 @@ def test_forecast_charts_draw_on_their_canvases(page, live_server, bob, scored_a
     _log_in(page, live_server, bob)
     page.goto(f"{live_server.url}/forecasts/")
 
-    for canvas in ("cash-in-chart", "on-time-chart"):
+    for canvas in ("aging-chart", "cash-in-chart", "on-time-chart"):
         expect(page.locator(f"#{canvas}")).to_be_visible()
         drawn = page.evaluate(
             "(id) => { const chart = Chart.getChart(id); return chart ? chart.data.labels.length : -1; }", canvas
@@ -54,3 +54,7 @@ def test_forecast_charts_draw_on_their_canvases(page, live_server, bob, scored_a
         assert box["width"] > 100 and box["height"] > 50
     # The scored invoices fall before the on-time chart's months (it starts six months before today).
     assert page.evaluate("Chart.getChart('cash-in-chart').data.labels.length") == 13
+    assert page.evaluate("Chart.getChart('aging-chart').data.labels.length") == 12
+    assert page.evaluate("Chart.getChart('aging-chart').data.datasets.length") == 5
+    assert page.evaluate("Chart.getChart('aging-chart').options.scales.y.stacked") is True
+    expect(page.locator("#aging-history-table tbody tr")).to_have_count(12)

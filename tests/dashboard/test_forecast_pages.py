@@ -119,3 +119,56 @@ def test_home_and_forecast_pages_carry_chart_data(alice_client, scored_alfa):
         assert len(cash["labels"]) == len(cash["expected"]) == 13
         bands = zip(cash["lower"], cash["expected"], cash["upper"], strict=True)
         assert all(low <= mid <= high for low, mid, high in bands)
+
+
+def _last_month_end(organization) -> dt.date:
+    return local_today(organization).replace(day=1) - dt.timedelta(days=1)
+
+
+def test_forecast_page_shows_aging_at_month_ends(alice_client, org_alfa, make_invoice):
+    month_end = _last_month_end(org_alfa)
+    invoice = make_invoice(
+        org_alfa,
+        number="AG-1",
+        total="321.09",
+        issue_date=month_end - dt.timedelta(days=40),
+        due_date=month_end - dt.timedelta(days=10),
+    )
+    with tenant_context(org_alfa):
+        # Allocated now, after the month end, so the invoice was still fully open at the month end.
+        payment_register(organization=org_alfa, amount=Decimal("121.09"), payment_date=month_end, invoice=invoice)
+
+    page = alice_client.get(reverse("dashboard:forecasts")).content.decode()
+
+    assert 'id="aging-chart"' in page
+    aging = json.loads(re.search(r'id="aging-data"[^>]*>(.*?)</script>', page).group(1))
+    assert len(aging["labels"]) == 12
+    assert aging["labels"][-1] == month_end.isoformat()
+    assert [bucket["key"] for bucket in aging["buckets"]] == [
+        "not_due", "days_1_30", "days_31_60", "days_61_90", "over_90"
+    ]
+    assert aging["buckets"][1]["data"][-1] == 321.09  # 10 days past due
+    assert sum(bucket["data"][-1] for bucket in aging["buckets"]) == 321.09
+    row = re.search(rf'<tr data-month-end="{month_end.isoformat()}">(.*?)</tr>', page, re.S).group(1)
+    assert re.findall(r'data-amount="([^"]+)"', row) == ["0.00", "321.09", "0.00", "0.00", "0.00", "321.09"]
+
+
+def test_aging_chart_in_dutch(alice_client):
+    alice_client.post(reverse("dashboard:language"), {"language": "nl"})
+
+    page = alice_client.get(reverse("dashboard:forecasts")).content.decode()
+
+    assert "Openstaande vorderingen per maandeinde" in page
+    assert "Maandeinde" in page
+    assert "Nog niet vervallen" in page
+
+
+def test_aging_chart_hides_other_organisation(charlie_client, org_alfa, make_invoice):
+    month_end = _last_month_end(org_alfa)
+    make_invoice(org_alfa, number="AG-2", total="777.77", issue_date=month_end - dt.timedelta(days=5))
+
+    page = charlie_client.get(reverse("dashboard:forecasts")).content.decode()
+
+    aging = json.loads(re.search(r'id="aging-data"[^>]*>(.*?)</script>', page).group(1))
+    assert all(amount == 0 for bucket in aging["buckets"] for amount in bucket["data"])
+    assert "777.77" not in page

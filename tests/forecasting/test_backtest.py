@@ -27,12 +27,28 @@ def test_ar_ibm_meets_the_target_bands(ar_ibm_results):
     assert with_flag.test_invoices == 621
     assert 0.88 <= metrics.coverage <= 0.92
     assert 0.88 <= metrics.coverage_undisputed <= 0.92
-    # NOTE: the 142 disputed test invoices are covered more often than 90% (95% on this split):
-    # the calibration window before the cutoff contains harder disputed invoices than the months after it.
-    assert metrics.coverage_disputed >= 0.88
     assert metrics.mean_width_days <= 22
     assert metrics.mae_days <= 4.5
     assert metrics.auc_on_time >= 0.90
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the 142 disputed test invoices are covered 94.4% of the time with per-group calibration; "
+    "their calibration window held harder disputed invoices than the months after the cutoff",
+)
+def test_ar_ibm_disputed_coverage_in_band(ar_ibm_results):
+    with_flag, _ = ar_ibm_results
+    assert 0.88 <= with_flag.metrics.coverage_disputed <= 0.92
+
+
+def test_ar_ibm_coverage_per_history_band(ar_ibm_results):
+    with_flag, _ = ar_ibm_results
+    by_history = {row["paid_before"]: row for row in with_flag.by_history}
+    assert by_history["11-20"]["invoices"] == 298
+    assert 0.88 <= by_history["11-20"]["coverage"] <= 0.92
+    assert by_history["21+"]["invoices"] == 318
+    assert 0.88 <= by_history["21+"]["coverage"] <= 0.92
 
 
 def test_ar_ibm_beats_the_baselines(ar_ibm_results):

@@ -7,7 +7,7 @@ import pytest
 
 from forecasting.backtest import run_backtest
 from forecasting.features import issue_table, training_table
-from forecasting.model import PaymentForecaster, conformal_quantile
+from forecasting.model import PaymentForecaster, _group_labels, conformal_quantile
 from forecasting.synthetic import generate_history
 from tests.forecasting.conftest import FAST
 
@@ -67,3 +67,43 @@ def test_predict_rejects_other_feature_columns(generated):
     other = issue_table(history, np.arange(5), countries=["NL"], use_disputed=False)
     with pytest.raises(ValueError, match="feature columns differ"):
         model.predict(other)
+
+
+def test_calibration_widens_each_group_by_its_own_scores():
+    # 150 undisputed rows with scores 1..150 and 120 disputed rows with 1001..1120, at issue, deep history.
+    scores = np.concatenate([np.arange(1, 151), np.arange(1001, 1121)]).astype(float)
+    groups = np.array([(0, 0, 2)] * 150 + [(0, 1, 2)] * 120)
+    model = PaymentForecaster()
+
+    model._calibrate(scores, groups)
+
+    assert model.widening["0/0/2"] == 136.0  # ceil(151 * 0.9) = 136th smallest
+    assert model.widening["0/1/2"] == 1109.0  # ceil(121 * 0.9) = 109th smallest
+    assert model._widening_for(np.array([(0, 0, 2), (0, 1, 2)])).tolist() == [136.0, 1109.0]
+
+
+def test_small_group_falls_back_to_its_parent():
+    # The 99 disputed rows without history are one short of a group of their own.
+    scores = np.concatenate([np.arange(1, 151), np.full(99, 500.0)])
+    groups = np.array([(0, 0, 2)] * 150 + [(0, 1, 0)] * 99)
+    model = PaymentForecaster()
+
+    model._calibrate(scores, groups)
+
+    assert "0/1/0" not in model.widening
+    assert model.calibration_rows["0/1/0"] == 99
+    assert model._widening_for(np.array([(0, 1, 0)])).tolist() == [model.widening["0/*/*"]]
+    assert model._widening_for(np.array([(1, 1, 1)])).tolist() == [model.widening["*/*/*"]]
+
+
+def test_history_depth_groups_none_few_and_more():
+    history = generate_history(1500, seed=2, invoices_per_debtor=10).history
+    table = issue_table(history, np.arange(len(history)), countries=["NL"])
+
+    depth = _group_labels(table, use_disputed=True)[:, 2]
+
+    paid_count = table.column("paid_count")
+    assert np.all(depth[paid_count == 0] == 0)
+    assert np.all(depth[(paid_count >= 1) & (paid_count <= 2)] == 1)
+    assert np.all(depth[paid_count >= 3] == 2)
+    assert set(depth.tolist()) == {0, 1, 2}

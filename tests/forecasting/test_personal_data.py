@@ -8,11 +8,13 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from debtors.services import debtor_create
+from dunning.models import CallOutcome, PhoneTask, PhoneTaskSource, PhoneTaskStatus
 from forecasting.features import FEATURES, training_table
 from forecasting.history import day_number
 from forecasting.sources import history_from_database, organization_secret
 from invoices.services import invoice_mark_disputed, invoice_register, payment_register
 from payt.tenancy import tenant_context
+from portal.models import PaymentPromise, PaymentPromiseLine
 
 PERSONAL = {
     "name": "Zebulon Quixote",
@@ -49,9 +51,39 @@ def _history_with_personal_data(organization):
                     reference=f"{PERSONAL['name']} {IBAN}",
                 )
         invoice_mark_disputed(invoice=invoice, reason=FREE_TEXT)
+        _promise_with_free_text(organization, debtor, invoice)
         with CaptureQueriesContext(connection) as queries:
             history = history_from_database(organization)
         return debtor, history, [query["sql"] for query in queries.captured_queries]
+
+
+def _promise_with_free_text(organization, debtor, invoice) -> None:
+    """Add a portal promise and a call promise to pay, both broken, with free text on each."""
+    promise = PaymentPromise.objects.create(
+        organization=organization,
+        debtor=debtor,
+        promised_date=dt.date(2025, 8, 1),
+        held_until=dt.date(2025, 8, 4),
+        amount=Decimal("121.00"),
+        currency="EUR",
+        text=FREE_TEXT,
+        answer=FREE_TEXT,
+    )
+    PaymentPromiseLine.objects.create(
+        organization=organization, promise=promise, invoice=invoice, amount=promise.amount
+    )
+    PhoneTask.objects.create(
+        organization=organization,
+        debtor=debtor,
+        source=PhoneTaskSource.MANUAL,
+        reason=FREE_TEXT,
+        script=FREE_TEXT,
+        due_date=dt.date(2025, 8, 5),
+        status=PhoneTaskStatus.DONE,
+        outcome=CallOutcome.PROMISE_TO_PAY,
+        outcome_note=FREE_TEXT,
+        promised_date=dt.date(2025, 8, 10),
+    )
 
 
 def _all_values(table) -> str:
@@ -70,6 +102,7 @@ def test_training_table_has_no_personal_data(org_alfa):
     assert set(table.feature_names) <= set(FEATURES)
     assert table.X.dtype == np.float64
     assert len(table) >= 7
+    assert len(history.promise_broken_day) == 2
 
 
 def test_debtor_appears_only_as_keyed_hash(org_alfa):
@@ -89,7 +122,7 @@ def test_history_query_reads_no_personal_column(org_alfa):
     sql = "\n".join(queries)
     for column in ("name", "phone", "address_line", "postal_code", "city", "vat_number", "kvk_number"):
         assert f'"debtors_debtor"."{column}"' not in sql, column
-    for column in ("reference", "payment_reference", "summary", "text"):
+    for column in ("reference", "payment_reference", "summary", "text", "answer", "reason", "script", "outcome_note"):
         assert f'."{column}"' not in sql, column
     # The e-mail address is only tested for emptiness, inside the database.
     assert '"debtors_debtor"."email" = \'\' THEN' in sql
