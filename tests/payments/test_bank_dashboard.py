@@ -81,6 +81,23 @@ def test_upload_same_file_again_says_so(org_alfa, bob_client):
         assert BankStatement.objects.count() == 1
 
 
+def test_upload_same_message_id_other_content(org_alfa, bob_client):
+    original = fixture_bytes("test-camt054.xml")
+    bob_client.post("/bank/", {"file": SimpleUploadedFile("first.xml", original)})
+    corrected = original.replace(b">5.00</Amt>", b">5.50</Amt>")
+
+    response = bob_client.post("/bank/", {"file": SimpleUploadedFile("second.xml", corrected)})
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "was already imported on" in page
+    assert "from file first.xml, with other content; nothing was imported." in page
+    assert "needs a new message id" in page
+    assert "This file was already imported on" not in page
+    with tenant_context(org_alfa):
+        assert BankStatement.objects.count() == 1
+
+
 def test_upload_bad_file_shows_error(org_alfa, bob_client):
     upload = SimpleUploadedFile("statement.xml", b"<Document><BkToCstmrStmt/></Document>")
 
