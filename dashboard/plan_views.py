@@ -7,6 +7,7 @@ tenant's plan id is a 404 and nothing changes.
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -94,7 +95,12 @@ def plan_reject_view(request, plan_id):
             plan_notices_send_on_commit(request.organization.pk, outcome.notice_ids)
             messages.success(request, _("The payment plan of %(debtor)s is rejected.") % {"debtor": plan.debtor.name})
             return redirect("dashboard:plans")
-    context = {"plan": plan, "form": form, "today": local_today(request.organization)}
+    context = {
+        "plan": plan,
+        "form": form,
+        "today": local_today(request.organization),
+        "language_next": reverse("dashboard:plan", args=[plan.pk]),
+    }
     return render(request, "dashboard/plans/plan_detail.html", context, status=400)
 
 

@@ -1,5 +1,6 @@
 """The dashboard's payment plan pages: review, approve, reject, rules; only within one's organisation."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -128,6 +129,20 @@ def test_reject_needs_reason(bob_client, alfa_debtor, proposed):
     assert response.status_code == 400
     assert "Write the reason for the rejection" in response.content.decode()
     assert reload_plan(alfa_debtor, proposed).status == PlanStatus.PROPOSED
+
+
+def test_language_switch_after_failed_reject(bob_client, proposed):
+    failed = bob_client.post(reverse("dashboard:plan_reject", args=[proposed.pk]), {"reason": ""})
+    assert failed.status_code == 400
+    match = re.search(r'<input type="hidden" name="next" value="([^"]*)">', failed.content.decode())
+    assert match, "no language switch on the page"
+
+    response = bob_client.post("/language/", {"language": "nl", "next": match.group(1)}, follow=True)
+
+    detail_url = reverse("dashboard:plan", args=[proposed.pk])
+    assert response.redirect_chain == [(detail_url, 302)]
+    assert response.status_code == 200
+    assert "Betalingsregelingen" in response.content.decode()
 
 
 def test_reject_with_reason(bob_client, bob, alfa_debtor, proposed):
