@@ -8,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from invoices.services import payment_register
 from payments.models import PaymentPlanPolicy, PlanNotice, PlanStatus
 from payments.plan_progress import plan_break
 from payt.middleware import SESSION_LANGUAGE_KEY
@@ -113,6 +114,69 @@ def test_approve(bob_client, bob, alfa_debtor, proposed, django_capture_on_commi
     assert [callback.args for callback in callbacks] == [
         (str(alfa_debtor.organization.pk), str(accepted_notice.pk))
     ]
+
+
+def pay_in_full(visitor, plan) -> None:
+    with tenant_context(visitor.organization):
+        for line in plan.plan_invoices.select_related("invoice"):
+            payment_register(
+                organization=visitor.organization,
+                amount=line.invoice.open_amount,
+                payment_date=line.invoice.due_date,
+                invoice=line.invoice,
+            )
+
+
+def test_approve_after_payment_shows_message(bob_client, alfa_debtor, proposed):
+    pay_in_full(alfa_debtor, proposed)
+
+    response = bob_client.post(reverse("dashboard:plan_approve", args=[proposed.pk]), follow=True)
+
+    assert response.redirect_chain == [(reverse("dashboard:plan", args=[proposed.pk]), 302)]
+    content = response.content.decode()
+    assert "Nothing is open any more on the invoices of this payment plan" in content
+    assert f'id="approve-{proposed.pk}"' not in content
+    assert f'id="reject-{proposed.pk}"' in content
+    assert reload_plan(alfa_debtor, proposed).status == PlanStatus.PROPOSED
+
+
+def test_list_marks_paid_proposal(bob_client, alfa_debtor, proposed):
+    other = portal_debtor_for(alfa_debtor.organization, "Still Open BV")
+    waiting = propose(other, invoices_due(other, ("Q-1", "3000.00", -3)), 3).plan
+    pay_in_full(alfa_debtor, proposed)
+
+    content = bob_client.get(reverse("dashboard:plans")).content.decode()
+
+    paid_card = content.split(f'id="plan-{proposed.pk}"')[1].split("</section>")[0]
+    assert f'id="approval-block-{proposed.pk}"' in paid_card
+    assert "Nothing is open any more" in paid_card
+    assert f'id="approve-{proposed.pk}"' not in paid_card
+    assert f'id="reject-{proposed.pk}"' in paid_card
+    open_card = content.split(f'id="plan-{waiting.pk}"')[1].split("</section>")[0]
+    assert f'id="approve-{waiting.pk}"' in open_card
+    assert "approval-block" not in open_card
+
+
+def test_detail_marks_changed_amount_in_dutch(bob_client, alfa_debtor, proposed):
+    with tenant_context(alfa_debtor.organization):
+        line = proposed.plan_invoices.select_related("invoice").get()
+        payment_register(
+            organization=alfa_debtor.organization,
+            amount=Decimal("1000.00"),
+            payment_date=line.invoice.due_date,
+            invoice=line.invoice,
+        )
+    session = bob_client.session
+    session[SESSION_LANGUAGE_KEY] = "nl"
+    session.save()
+
+    content = bob_client.get(reverse("dashboard:plan", args=[proposed.pk])).content.decode()
+
+    assert f'id="approval-block-{proposed.pk}"' in content
+    assert "€\N{NO-BREAK SPACE}3.000,00" in content
+    assert "€\N{NO-BREAK SPACE}2.000,00" in content
+    assert "Wijs het voorstel af" in content
+    assert f'id="approve-{proposed.pk}"' not in content
 
 
 def test_approve_twice_shows_message(bob_client, alfa_debtor, proposed):
