@@ -92,7 +92,7 @@ def _reconciliation_url(request, entry: BankStatementEntry | None = None) -> str
     """Return the reconciliation page with the query string (page, filters) the action was sent from.
 
     The entry forms post to their action URL with the page's query string, so
-    after an action the same page shows again; ``entry`` adds its anchor.
+    the same page shows again after an action. ``entry`` adds its anchor.
     """
     url = reverse("dashboard:reconciliation")
     query = request.GET.urlencode()

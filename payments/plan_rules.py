@@ -143,7 +143,7 @@ def describe_reason(reason: dict) -> str:
     return code or ""
 
 
-# Why a plan waiting for review can no longer be approved as proposed.
+# Codes of the reasons that a plan waiting for review can no longer be approved as proposed.
 NOTHING_OPEN = "nothing_open"
 OPEN_AMOUNT_CHANGED = "open_amount_changed"
 
@@ -162,7 +162,7 @@ def approval_block(total: Decimal, receivable_now: Decimal) -> str | None:
 
 
 def describe_approval_block(block: str, *, total: Decimal, receivable_now: Decimal, currency: str) -> str:
-    """Return the sentence that tells a credit controller why approval is refused and what to do instead."""
+    """Return the sentence that explains to a credit controller why approval is rejected and what to do instead."""
     if block == NOTHING_OPEN:
         return gettext(
             "Nothing is open any more on the invoices of this payment plan: they were paid or cancelled "

@@ -377,7 +377,7 @@ def _check_still_receivable(plan: PaymentPlan) -> None:
     if block is None:
         return
     logger.info(
-        "Approval of payment plan %s refused (%s): total %s, receivable now %s",
+        "Approval of payment plan %s rejected (%s): total %s, receivable now %s",
         plan.pk,
         block,
         plan.total,

@@ -37,11 +37,11 @@ def dashboard_language() -> str:
 
 @register.simple_tag(takes_context=True)
 def language_next(context) -> str:
-    """Return the page the language switch goes back to, which must answer GET.
+    """Return the page the language switch redirects to, which must accept GET.
 
-    A page rendered in answer to a POST (a form with errors) sits at a URL
+    A page rendered as the response to a POST (a form with errors) has a URL
     that often accepts only POST. Such a view may name its page as
-    ``language_next`` in the context; otherwise the switch goes back to the
+    ``language_next`` in the context. Otherwise the switch redirects to the
     page the form was sent from (the Referer on this host), or to the home page.
     """
     request = context["request"]

@@ -1,4 +1,4 @@
-"""The language switch goes back to a page that answers GET, also from a page rendered after a POST."""
+"""The language switch redirects to a page that accepts GET, also from a page rendered after a POST."""
 
 import pytest
 from django.template import Context, Template
