@@ -81,9 +81,9 @@ def bank_statement_import(
     same entries) changes nothing and returns the earlier statement with
     ``created`` False. A file that reuses the message id of an earlier import
     with other entries raises DomainError (``conflict``, 409), because banks
-    give a corrected statement a new message id. A file that cannot be read raises DomainError naming what is
-    wrong. Entries that cannot be read are listed in ``rejected_entries``,
-    and the others are kept.
+    give a corrected statement a new message id. A file that cannot be read
+    raises DomainError naming what is wrong. Entries that cannot be read are
+    listed in ``rejected_entries``, and the others are kept.
     """
     parsed = _parse_or_reject(content)
     digest = hashlib.sha256(content).hexdigest()

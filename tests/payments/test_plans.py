@@ -394,6 +394,19 @@ def test_approve_after_invoices_paid_rejected(no_mollie, alfa_debtor, bob):
     assert PlanNoticeKind.PLAN_ACCEPTED not in [kind for kind, _recipients in notices_of(alfa_debtor)]
 
 
+def test_approve_accepted_plan_after_payment(no_mollie, alfa_debtor, bob, alice):
+    invoices = invoices_due(alfa_debtor, ("INV-1", "3000.00", -3))
+    proposed = propose(alfa_debtor, invoices, 3).plan
+    with tenant_context(alfa_debtor.organization):
+        plan_approve(plan=proposed, user=bob)
+    pay(alfa_debtor, invoices[0], "1000.00")
+
+    error = approve_error(alfa_debtor, proposed, alice)
+
+    assert error.code == "already_decided"
+    assert reload_plan(alfa_debtor, proposed).decided_by == bob
+
+
 def test_approve_after_invoice_cancelled_rejected(no_mollie, alfa_debtor, bob):
     invoices = invoices_due(alfa_debtor, ("INV-1", "3000.00", -3))
     proposed = propose(alfa_debtor, invoices, 3).plan
