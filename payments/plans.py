@@ -325,8 +325,8 @@ def plan_approve(*, plan: PaymentPlan, user, note: str = "") -> PlanOutcome:
 
 @transaction.atomic
 def _plan_approve(*, plan: PaymentPlan, user, note: str) -> PlanOutcome:
-    # Claimed first, so a plan decided already raises already_decided; a
-    # DomainError from the check below rolls the claim back.
+    # The claim comes first, so a plan decided already raises already_decided.
+    # A DomainError from the check below rolls the claim back.
     plan = _claim_decision(plan, PlanStatus.ACCEPTED, user, note)
     _check_still_receivable(plan)
     today = local_today(plan.organization)
