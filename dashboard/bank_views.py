@@ -8,6 +8,7 @@ organisation, so another tenant's id is a 404.
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -87,8 +88,27 @@ def reconciliation(request):
     return _render_reconciliation(request)
 
 
+def _reconciliation_url(request, entry: BankStatementEntry | None = None) -> str:
+    """Return the reconciliation page with the query string (page, filters) the action was sent from.
+
+    The entry forms post to their action URL with the page's query string, so
+    the same page shows again after an action. ``entry`` adds its anchor.
+    """
+    url = reverse("dashboard:reconciliation")
+    query = request.GET.urlencode()
+    if query:
+        url += f"?{query}"
+    if entry is not None:
+        url += f"#entry-{entry.pk}"
+    return url
+
+
 def _render_reconciliation(request, bound=None, status: int = 200):
-    """Render the waiting entries; ``bound`` maps an entry id to the forms a failed POST left."""
+    """Render the waiting entries; ``bound`` maps an entry id to the forms a failed POST left.
+
+    After a failed POST the request's query string still names the page, so
+    the entry with the error is on the page shown.
+    """
     organization = request.organization
     page = Paginator(bank_selectors.entries_waiting(organization), RECONCILIATION_PAGE_SIZE).get_page(
         request.GET.get("page")
@@ -106,7 +126,14 @@ def _render_reconciliation(request, bound=None, status: int = 200):
         if entry.is_reversal and not entry.is_credit:
             row["candidates"] = bank_selectors.reversal_candidates(entry)
         rows.append(row)
-    return render(request, "dashboard/reconciliation.html", {"page": page, "rows": rows}, status=status)
+    context = {
+        "page": page,
+        "rows": rows,
+        "page_url": reverse("dashboard:reconciliation"),
+        "return_query": request.GET.urlencode(),
+        "language_next": _reconciliation_url(request),
+    }
+    return render(request, "dashboard/reconciliation.html", context, status=status)
 
 
 def _get_entry(request, entry_id) -> BankStatementEntry:
@@ -126,7 +153,7 @@ def bank_entry_confirm_view(request, entry_id):
         messages.success(
             request, _("The payment at position %(position)s was applied.") % {"position": entry.position}
         )
-        return redirect("dashboard:reconciliation")
+        return redirect(_reconciliation_url(request))
     return _render_reconciliation(request, {entry.pk: {"formset": formset}}, 400)
 
 
@@ -146,7 +173,7 @@ def bank_entry_reverse_view(request, entry_id):
     except DomainError as error:
         return _render_reconciliation(request, {entry.pk: {"errors": [error.message]}}, 400)
     messages.success(request, _("The payment was reversed; its invoices are open again."))
-    return redirect("dashboard:reconciliation")
+    return redirect(_reconciliation_url(request))
 
 
 @dashboard_view
@@ -157,8 +184,8 @@ def bank_entry_dismiss_view(request, entry_id):
         bank_entry_dismiss(entry=entry, user=request.user)
     except DomainError as error:
         messages.error(request, error.message)
-    else:
-        messages.success(request, _("The entry at position %(position)s was set aside.") % {"position": entry.position})
-    return redirect("dashboard:reconciliation")
+        return redirect(_reconciliation_url(request, entry))
+    messages.success(request, _("The entry at position %(position)s was set aside.") % {"position": entry.position})
+    return redirect(_reconciliation_url(request))
 
 

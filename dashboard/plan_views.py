@@ -7,16 +7,17 @@ tenant's plan id is a 404 and nothing changes.
 from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from dashboard.access import dashboard_view
 from dashboard.plan_forms import PlanPolicyForm, PlanRejectForm
 from payments.models import InstalmentStatus, PaymentPlan, PlanStatus
-from payments.plan_rules import describe_reason
+from payments.plan_rules import approval_block, describe_approval_block, describe_reason
 from payments.plan_tasks import plan_notices_send_on_commit
 from payments.plans import plan_approve, plan_policy_update, plan_reject
-from payments.selectors import plan_in_organization, plan_policy_for, plans_with_status
+from payments.selectors import plan_in_organization, plan_policy_for, plans_receivable_now, plans_with_status
 from payt.api_errors import DomainError
 from payt.dates import local_today
 
@@ -29,7 +30,24 @@ def _get_plan(request, plan_id) -> PaymentPlan:
     if plan is None:
         raise Http404("No payment plan with this id in your organisation.")
     plan.reason_texts = [describe_reason(reason) for reason in plan.review_reasons]
+    _with_approval_blocks(request.organization, [plan])
     return plan
+
+
+def _with_approval_blocks(organization, plans: list[PaymentPlan]) -> list[PaymentPlan]:
+    """Set ``approval_block_text`` on each waiting plan whose invoices changed since the proposal, else ""."""
+    waiting = [plan for plan in plans if plan.status == PlanStatus.PROPOSED]
+    receivable = plans_receivable_now(organization, [plan.pk for plan in waiting])
+    for plan in plans:
+        plan.approval_block_text = ""
+        if plan.status != PlanStatus.PROPOSED:
+            continue
+        block = approval_block(plan.total, receivable[plan.pk])
+        if block is not None:
+            plan.approval_block_text = describe_approval_block(
+                block, total=plan.total, receivable_now=receivable[plan.pk], currency=plan.currency
+            )
+    return plans
 
 
 def _with_progress(plans: list[PaymentPlan]) -> list[PaymentPlan]:
@@ -47,6 +65,7 @@ def _with_progress(plans: list[PaymentPlan]) -> list[PaymentPlan]:
 def plan_list(request):
     organization = request.organization
     to_review = _with_progress(plans_with_status(organization, PlanStatus.PROPOSED))
+    _with_approval_blocks(organization, to_review)
     context = {
         "to_review": [(plan, PlanRejectForm(auto_id=f"id_%s_{plan.pk}")) for plan in to_review],
         "active": _with_progress(plans_with_status(organization, PlanStatus.ACCEPTED)),
@@ -94,7 +113,12 @@ def plan_reject_view(request, plan_id):
             plan_notices_send_on_commit(request.organization.pk, outcome.notice_ids)
             messages.success(request, _("The payment plan of %(debtor)s is rejected.") % {"debtor": plan.debtor.name})
             return redirect("dashboard:plans")
-    context = {"plan": plan, "form": form, "today": local_today(request.organization)}
+    context = {
+        "plan": plan,
+        "form": form,
+        "today": local_today(request.organization),
+        "language_next": reverse("dashboard:plan", args=[plan.pk]),
+    }
     return render(request, "dashboard/plans/plan_detail.html", context, status=400)
 
 

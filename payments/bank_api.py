@@ -2,8 +2,9 @@
 
 ``POST /api/v1/bank-statements/`` takes the file as multipart form field
 ``file``, or as the raw request body (application/xml, text/xml, text/plain or
-application/octet-stream). The response is 201 with the new statement, or 200
-with ``duplicate`` true when the file was imported before.
+application/octet-stream). The response is 201 with the new statement, 200
+with ``duplicate`` true when the same file was imported before, or 409 with
+code ``conflict`` when an earlier file had the same message id and other content.
 """
 
 from decimal import Decimal
@@ -175,6 +176,7 @@ class BankStatementViewSet(
             201: BankImportSerializer,
             200: OpenApiResponse(BankImportSerializer, description="The file was imported before; nothing changed."),
             400: ErrorSerializer,
+            409: OpenApiResponse(ErrorSerializer, description="The message id was imported with other content."),
             413: ErrorSerializer,
             415: ErrorSerializer,
         },

@@ -77,3 +77,17 @@ def entry_position(statement_index: int, statement_count: int, entry_index: int,
     if statement_count > 1:
         position = f"{statement_index}:{position}"
     return position
+
+
+def same_bookings(first: ParsedBankFile, second: ParsedBankFile) -> bool:
+    """Tell whether two parsed files report the same account, entries and unreadable entries.
+
+    The bank's creation time and the bytes (layout, whitespace, comments) may
+    differ, because a bank that exports the same statement twice changes them.
+    """
+    return (
+        first.file_format == second.file_format
+        and first.account_iban == second.account_iban
+        and first.entries == second.entries
+        and first.rejected == second.rejected
+    )

@@ -29,7 +29,7 @@ from debtors.models import TimelineKind
 from debtors.services import debtor_iban_remember, timeline_record
 from invoices.models import Invoice, Payment, PaymentSource
 from invoices.services import payment_allocate, payment_register, payment_reverse
-from payments.bank_files import BankFileError, ParsedBankFile, ParsedEntry
+from payments.bank_files import BankFileError, ParsedBankFile, ParsedEntry, same_bookings
 from payments.bank_matching import MatchResult, OpenInvoiceIndex, match_credit
 from payments.bank_reader import parse_bank_file
 from payments.bank_selectors import (
@@ -77,16 +77,26 @@ def bank_statement_import(
 ) -> ImportResult:
     """Import a bank file once and settle its entries; return the statement and whether it is new.
 
-    A file whose message id or exact bytes were imported before changes
-    nothing and returns the earlier statement with ``created`` False. A file
-    that cannot be read raises DomainError naming what is wrong. Entries that
-    cannot be read are listed in ``rejected_entries``, and the others are kept.
+    A file imported before (the same bytes, or the same message id with the
+    same entries) changes nothing and returns the earlier statement with
+    ``created`` False. A file that reuses the message id of an earlier import
+    with other entries raises DomainError (``conflict``, 409), because banks
+    give a corrected statement a new message id. A file that cannot be read
+    raises DomainError naming what is wrong. Entries that cannot be read are
+    listed in ``rejected_entries``, and the others are kept.
     """
     parsed = _parse_or_reject(content)
     digest = hashlib.sha256(content).hexdigest()
     _lock_imports(organization)
 
     existing = statement_by_message_or_content(organization, message_id=parsed.message_id, content_sha256=digest)
+    if existing is not None and not _same_file(existing, parsed, digest):
+        logger.warning(
+            "Bank file %s rejected: statement %s has the same message id and other content",
+            parsed.message_id,
+            existing.pk,
+        )
+        raise _message_id_conflict(existing)
     if existing is not None:
         logger.info("Bank file %s was imported before as statement %s", parsed.message_id, existing.pk)
         return ImportResult(existing, False, entry_counts(existing))
@@ -140,6 +150,40 @@ def _parse_or_reject(content: bytes) -> ParsedBankFile:
         too_large = error.code == "too_large"
         status_code = http_status.HTTP_413_REQUEST_ENTITY_TOO_LARGE if too_large else http_status.HTTP_400_BAD_REQUEST
         raise DomainError(error.message, code=error.code, field="file", status_code=status_code) from None
+
+
+def _same_file(earlier: BankStatement, parsed: ParsedBankFile, digest: str) -> bool:
+    if earlier.content_sha256 == digest:
+        return True
+    content = BankStatement.objects.for_organization(earlier.organization_id).values_list("content", flat=True).get(
+        pk=earlier.pk
+    )
+    try:
+        earlier_parsed = parse_bank_file(bytes(content))
+    except BankFileError:
+        # The reader no longer accepts the earlier file, so its entries cannot be compared.
+        return False
+    return same_bookings(earlier_parsed, parsed)
+
+
+def _message_id_conflict(earlier: BankStatement) -> DomainError:
+    values = {
+        "message_id": earlier.message_id,
+        "date": earlier.created_at.strftime("%Y-%m-%d %H:%M"),
+        "file_name": earlier.file_name,
+    }
+    if earlier.file_name:
+        message = _(
+            "Message id %(message_id)s was already imported on %(date)s UTC from file %(file_name)s, "
+            "with other content; nothing was imported. A corrected statement needs a new message id: "
+            "export it again from your bank."
+        )
+    else:
+        message = _(
+            "Message id %(message_id)s was already imported on %(date)s UTC, with other content; "
+            "nothing was imported. A corrected statement needs a new message id: export it again from your bank."
+        )
+    return DomainError(message % values, code="conflict", field="file", status_code=http_status.HTTP_409_CONFLICT)
 
 
 def _lock_imports(organization: Organization) -> None:

@@ -143,6 +143,40 @@ def describe_reason(reason: dict) -> str:
     return code or ""
 
 
+# Codes of the reasons that a plan waiting for review can no longer be approved as proposed.
+NOTHING_OPEN = "nothing_open"
+OPEN_AMOUNT_CHANGED = "open_amount_changed"
+
+
+def approval_block(total: Decimal, receivable_now: Decimal) -> str | None:
+    """Return why a waiting plan of ``total`` cannot be approved when ``receivable_now`` is open, or None.
+
+    The instalments add up to the total open at the proposal, so any payment,
+    credit note, cancellation or chargeback since then makes them wrong.
+    """
+    if receivable_now <= 0:
+        return NOTHING_OPEN
+    if receivable_now != total:
+        return OPEN_AMOUNT_CHANGED
+    return None
+
+
+def describe_approval_block(block: str, *, total: Decimal, receivable_now: Decimal, currency: str) -> str:
+    """Return the sentence that explains to a credit controller why approval is rejected and what to do instead."""
+    if block == NOTHING_OPEN:
+        return gettext(
+            "Nothing is open any more on the invoices of this payment plan: they were paid or cancelled "
+            "while it waited for review. Reject the proposal; the debtor needs no plan."
+        )
+    return gettext(
+        "The invoices of this payment plan had %(total)s open at the proposal and have %(open)s open now, "
+        "so its instalments no longer fit. Reject the proposal and let the debtor propose a new plan."
+    ) % {
+        "total": format_money_localized(total, currency),
+        "open": format_money_localized(receivable_now, currency),
+    }
+
+
 def _money(params: dict, name: str) -> str:
     return format_money_localized(Decimal(params.get(name, "0")), params.get("currency", "EUR"))
 

@@ -41,6 +41,8 @@ from payments.plan_progress import notice_ids_of, plan_event_record, plan_summar
 from payments.plan_rules import (
     MIN_INSTALMENTS,
     ReviewReason,
+    approval_block,
+    describe_approval_block,
     instalment_due_dates,
     review_reasons,
     split_instalments,
@@ -311,7 +313,10 @@ def plan_approve(*, plan: PaymentPlan, user, note: str = "") -> PlanOutcome:
 
     When the first due date has passed during the review, the schedule moves
     so that the first instalment is due today. Raises DomainError
-    (already_decided) when the plan no longer waits for review.
+    (already_decided) when the plan no longer waits for review, and with
+    status 409 when its invoices changed since the proposal: nothing_open
+    when they were paid or cancelled, open_amount_changed when the open
+    amount differs from the plan's total.
     """
     outcome = _plan_approve(plan=plan, user=user, note=note)
     instalment_checkouts_create(plan=outcome.plan)
@@ -320,7 +325,10 @@ def plan_approve(*, plan: PaymentPlan, user, note: str = "") -> PlanOutcome:
 
 @transaction.atomic
 def _plan_approve(*, plan: PaymentPlan, user, note: str) -> PlanOutcome:
+    # The claim comes first, so a plan decided already raises already_decided.
+    # A DomainError from the check below rolls the claim back.
     plan = _claim_decision(plan, PlanStatus.ACCEPTED, user, note)
+    _check_still_receivable(plan)
     today = local_today(plan.organization)
     if plan.first_due_date < today:
         _reschedule(plan, today)
@@ -354,6 +362,35 @@ def plan_reject(*, plan: PaymentPlan, user, reason: str) -> PlanOutcome:
     plan_event_record(plan, "plan_rejected", f"Payment plan rejected: {reason}", text=reason, user=user)
     notice = plan_notices.notice_for_debtor(plan=plan, kind=PlanNoticeKind.PLAN_REJECTED)
     return PlanOutcome(plan, notice_ids_of(notice))
+
+
+def _check_still_receivable(plan: PaymentPlan) -> None:
+    """Lock the plan's invoices and reject approval when their open amount changed since the proposal."""
+    invoices = (
+        Invoice.objects.for_organization(plan.organization_id)
+        .filter(payment_plan_lines__plan_id=plan.pk)
+        .select_for_update(of=("self",))
+        .order_by("pk")
+    )
+    receivable_now = to_money(
+        sum((invoice.open_amount for invoice in invoices if invoice.cancelled_at is None), ZERO)
+    )
+    block = approval_block(plan.total, receivable_now)
+    if block is None:
+        return
+    logger.info(
+        "Approval of payment plan %s rejected (%s): total %s, receivable now %s",
+        plan.pk,
+        block,
+        plan.total,
+        receivable_now,
+    )
+    raise DomainError(
+        describe_approval_block(block, total=plan.total, receivable_now=receivable_now, currency=plan.currency),
+        code=block,
+        field="status",
+        status_code=409,
+    )
 
 
 def _claim_decision(plan: PaymentPlan, status: str, user, reason: str) -> PaymentPlan:

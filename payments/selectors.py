@@ -8,7 +8,7 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Max, Prefetch, QuerySet, Sum
+from django.db.models import Max, Prefetch, Q, QuerySet, Sum
 from mollie.api.error import Error as MollieError
 
 from debtors.models import Debtor
@@ -28,7 +28,7 @@ from payments.models import (
 from payments.mollie_client import mollie_client
 from payt.dates import local_today
 from payt.models import Membership, Organization, Role
-from payt.money import format_amount
+from payt.money import ZERO, format_amount
 from payt.tenancy import lookup_key
 
 logger = logging.getLogger(__name__)
@@ -156,6 +156,20 @@ def plan_open_amount(plan: PaymentPlan) -> Decimal:
         payment_plan_lines__plan=plan
     )
     return invoices.aggregate(total=Sum("open_amount"))["total"] or Decimal("0.00")
+
+
+def plans_receivable_now(organization: Organization, plan_ids) -> dict:
+    """Return per plan id what is receivable now on its invoices: the open amounts of those not cancelled."""
+    rows = (
+        PaymentPlanInvoice.objects.for_organization(organization)
+        .filter(plan_id__in=list(plan_ids))
+        .values("plan_id")
+        .annotate(receivable=Sum("invoice__open_amount", filter=Q(invoice__cancelled_at__isnull=True)))
+    )
+    receivable = dict.fromkeys(plan_ids, ZERO)
+    for row in rows:
+        receivable[row["plan_id"]] = row["receivable"] or ZERO
+    return receivable
 
 
 def instalment_of_debtor(debtor: Debtor, instalment_id) -> Instalment | None:

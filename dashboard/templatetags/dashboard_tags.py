@@ -1,9 +1,11 @@
 """Template helpers of the dashboard: money display and the interface language."""
 
 from decimal import Decimal
+from urllib.parse import urlsplit, urlunsplit
 
 from django import template
 from django.conf import settings
+from django.urls import reverse
 from django.utils import translation
 
 from debtors.timeline import describe_event
@@ -31,6 +33,28 @@ def dashboard_language() -> str:
     """Return the active language when the dashboard offers it, else the default (English)."""
     language = translation.get_language()
     return language if language in settings.DASHBOARD_LANGUAGES else settings.LANGUAGE_CODE
+
+
+@register.simple_tag(takes_context=True)
+def language_next(context) -> str:
+    """Return the page the language switch redirects to, which must accept GET.
+
+    A page rendered as the response to a POST (a form with errors) has a URL
+    that often accepts only POST. Such a view may name its page as
+    ``language_next`` in the context. Otherwise the switch redirects to the
+    page the form was sent from (the Referer on this host), or to the home page.
+    """
+    request = context["request"]
+    explicit = context.get("language_next")
+    if explicit:
+        return explicit
+    if request.method in ("GET", "HEAD"):
+        return request.get_full_path()
+
+    referer = urlsplit(request.headers.get("Referer", ""))
+    if referer.netloc == request.get_host() and referer.path:
+        return urlunsplit(("", "", referer.path, referer.query, ""))
+    return reverse("dashboard:home")
 
 
 @register.filter

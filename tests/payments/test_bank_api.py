@@ -9,7 +9,7 @@ from django.core.management import call_command
 from debtors.models import Debtor
 from invoices.models import Payment
 from invoices.services import payment_register
-from payments.models import BankEntryStatus, BankStatementEntry
+from payments.models import BankEntryStatus, BankStatement, BankStatementEntry
 from payt.tenancy import tenant_context
 from tests.payments.bank_support import fixture_bytes, import_fixture, refreshed, seed_invoice
 
@@ -58,6 +58,30 @@ def test_upload_twice_says_duplicate(org_alfa, alfa_api):
     assert body["id"] == first.json()["id"]
     assert "already imported" in body["message"]
     assert "nothing was changed" in body["message"]
+
+
+def test_same_message_id_other_content_is_409(org_alfa, alfa_api):
+    original = fixture_bytes("test-camt054.xml")
+    corrected = original.replace(b">5.00</Amt>", b">5.50</Amt>")
+    assert corrected != original
+    first = upload(alfa_api, "test-camt054.xml")
+
+    second = alfa_api.post(
+        URL, {"file": SimpleUploadedFile("corrected.xml", corrected)}, format="multipart"
+    )
+
+    assert second.status_code == 409, second.content
+    error = second.json()["error"]
+    assert error["code"] == "conflict"
+    assert "file" in error["fields"]
+    message = error["message"]
+    assert first.json()["message_id"] in message
+    assert "test-camt054.xml" in message
+    assert first.json()["created_at"][:10] in message
+    assert "new message id" in message
+    assert "already imported" in message
+    with tenant_context(org_alfa):
+        assert BankStatement.objects.count() == 1
 
 
 def test_upload_raw_mt940_body(org_alfa, alfa_api):

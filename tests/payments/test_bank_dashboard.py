@@ -1,5 +1,7 @@
 """Bank pages of the dashboard: upload, statement detail, reconciliation, and who may do what."""
 
+import html
+import re
 from decimal import Decimal
 
 import pytest
@@ -77,6 +79,23 @@ def test_upload_same_file_again_says_so(org_alfa, bob_client):
         response = bob_client.post("/bank/", {"file": upload}, follow=True)
 
     assert "This file was already imported on" in response.content.decode()
+    with tenant_context(org_alfa):
+        assert BankStatement.objects.count() == 1
+
+
+def test_upload_same_message_id_other_content(org_alfa, bob_client):
+    original = fixture_bytes("test-camt054.xml")
+    bob_client.post("/bank/", {"file": SimpleUploadedFile("first.xml", original)})
+    corrected = original.replace(b">5.00</Amt>", b">5.50</Amt>")
+
+    response = bob_client.post("/bank/", {"file": SimpleUploadedFile("second.xml", corrected)})
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "was already imported on" in page
+    assert "from file first.xml, with other content; nothing was imported." in page
+    assert "needs a new message id" in page
+    assert "This file was already imported on" not in page
     with tenant_context(org_alfa):
         assert BankStatement.objects.count() == 1
 
@@ -264,3 +283,88 @@ def test_reconciliation_queries_do_not_grow(org_alfa, bob_client):
 
     assert page.count('class="card bank-entry"') == 7
     assert len(seven.captured_queries) == len(one.captured_queries)
+
+
+def form_action(page: str, entry, action: str) -> str:
+    match = re.search(rf'action="(/bank/entries/{entry.pk}/{action}/[^"]*)"', page)
+    assert match, f"no {action} form for entry {entry.pk}"
+    return html.unescape(match.group(1))
+
+
+def language_next(page: str) -> str:
+    match = re.search(r'<input type="hidden" name="next" value="([^"]*)">', page)
+    assert match, "no language switch on the page"
+    return html.unescape(match.group(1))
+
+
+@pytest.fixture
+def entry_on_page_two(org_alfa):
+    """26 unmatched credits: 25 fill page 1, and the last (26.11) is alone on page 2."""
+    seed_invoice(org_alfa, number="PAGE-1", total="20.00", debtor_name="Paging BV")
+    seed_invoice(org_alfa, number="PAGE-2", total="10.00", debtor_name="Paging BV")
+    with tenant_context(org_alfa):
+        result = bank_statement_import(organization=org_alfa, content=unmatched_credits(26, "PAGED"))
+        entry = BankStatementEntry.objects.get(statement=result.statement, sequence=26)
+    assert entry.amount == Decimal("26.11")
+    return entry
+
+
+def test_split_error_on_page_two_stays_there(org_alfa, bob_client, entry_on_page_two):
+    entry = entry_on_page_two
+    page_two = bob_client.get("/bank/reconciliation/?page=2").content.decode()
+    assert f'id="entry-{entry.pk}"' in page_two
+
+    response = bob_client.post(
+        form_action(page_two, entry, "confirm"), confirm_data(entry, [("PAGE-1", "20.00"), ("PAGE-2", "10.00")])
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Page 2 of 2" in page
+    assert f'id="entry-{entry.pk}"' in page
+    card = page.split(f'id="entry-{entry.pk}"')[1].split("</section>")[0]
+    assert "The amounts add up to 30.00, more than the 26.11 received; lower them." in card
+    assert 'href="/bank/reconciliation/?page=1"' in page
+    with tenant_context(org_alfa):
+        assert BankStatementEntry.objects.get(pk=entry.pk).status == BankEntryStatus.REVIEW
+
+
+def test_confirm_on_page_two_returns_there(org_alfa, bob_client, entry_on_page_two):
+    entry = entry_on_page_two
+    page_two = bob_client.get("/bank/reconciliation/?page=2").content.decode()
+
+    response = bob_client.post(form_action(page_two, entry, "confirm"), confirm_data(entry, [("PAGE-1", "20.00")]))
+
+    assert response.status_code == 302
+    assert response["Location"] == "/bank/reconciliation/?page=2"
+    with tenant_context(org_alfa):
+        assert BankStatementEntry.objects.get(pk=entry.pk).status == BankEntryStatus.CONFIRMED
+
+
+def test_dismiss_twice_returns_to_entry_page(org_alfa, bob_client, entry_on_page_two):
+    entry = entry_on_page_two
+    page_two = bob_client.get("/bank/reconciliation/?page=2").content.decode()
+    action = form_action(page_two, entry, "dismiss")
+    bob_client.post(action)
+
+    response = bob_client.post(action)
+
+    assert response.status_code == 302
+    assert response["Location"] == f"/bank/reconciliation/?page=2#entry-{entry.pk}"
+
+
+def test_language_switch_after_failed_split(org_alfa, bob_client, entry_on_page_two):
+    entry = entry_on_page_two
+    page_two = bob_client.get("/bank/reconciliation/?page=2").content.decode()
+    failed = bob_client.post(
+        form_action(page_two, entry, "confirm"), confirm_data(entry, [("PAGE-1", "20.00"), ("PAGE-2", "10.00")])
+    )
+    assert failed.status_code == 400
+    next_url = language_next(failed.content.decode())
+
+    response = bob_client.post("/language/", {"language": "nl", "next": next_url}, follow=True)
+
+    assert next_url == "/bank/reconciliation/?page=2"
+    assert response.redirect_chain == [("/bank/reconciliation/?page=2", 302)]
+    assert response.status_code == 200
+    assert "Pagina 2 van 2" in response.content.decode()

@@ -22,6 +22,7 @@ from payments.models import (
     BankStatementEntry,
     MatchMethod,
 )
+from payt.api_errors import DomainError
 from payt.tenancy import tenant_context
 from tests.payments.bank_support import entries_by_position, fixture_bytes, import_fixture, refreshed, seed_invoice
 
@@ -188,6 +189,21 @@ def test_same_message_id_other_bytes_is_duplicate(org_alfa):
 
     assert second.created is False
     assert second.statement.pk == first.statement.pk
+
+
+def test_same_message_id_other_amount_conflicts(org_alfa):
+    first = import_fixture(org_alfa, "test-camt053.xml")
+    corrected = fixture_bytes("test-camt053.xml").replace(b">1405.31</Amt>", b">1405.13</Amt>")
+    assert corrected != fixture_bytes("test-camt053.xml")
+
+    with tenant_context(org_alfa), pytest.raises(DomainError) as raised:
+        bank_statement_import(organization=org_alfa, content=corrected, file_name="corrected.xml")
+
+    assert raised.value.code == "conflict"
+    assert raised.value.status_code == 409
+    assert first.statement.message_id in raised.value.message
+    with tenant_context(org_alfa):
+        assert BankStatement.objects.count() == 1
 
 
 def test_camt054_sample_matched_by_reference(org_alfa):

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from debtors.models import TimelineEvent
 from dunning.models import Hold, HoldReason
 from dunning.selectors import held_debtors_and_invoices
-from invoices.services import invoice_mark_disputed, payment_register
+from invoices.services import invoice_cancel, invoice_mark_disputed, payment_register
 from payments.models import (
     InstalmentStatus,
     MolliePayment,
@@ -358,6 +358,93 @@ def test_approve_twice_rejected(no_mollie, alfa_debtor, bob, alice):
     assert raised.value.code == "already_decided"
     assert reload_plan(alfa_debtor, proposed).decided_by == bob
     assert len(holds_of(alfa_debtor)) == 1
+
+
+def pay(visitor, invoice, amount: str) -> None:
+    with tenant_context(visitor.organization):
+        payment_register(
+            organization=visitor.organization,
+            amount=Decimal(amount),
+            payment_date=today_of(visitor),
+            invoice=invoice,
+        )
+
+
+def approve_error(visitor, plan, user) -> DomainError:
+    with tenant_context(visitor.organization), pytest.raises(DomainError) as raised:
+        plan_approve(plan=plan, user=user)
+    return raised.value
+
+
+def test_approve_after_invoices_paid_rejected(no_mollie, alfa_debtor, bob):
+    first, second = invoices_due(alfa_debtor, ("INV-1", "2000.00", -3), ("INV-2", "1000.00", -3))
+    proposed = propose(alfa_debtor, [first, second], 3).plan
+    pay(alfa_debtor, first, "2000.00")
+    pay(alfa_debtor, second, "1000.00")
+
+    error = approve_error(alfa_debtor, proposed, bob)
+
+    assert error.code == "nothing_open"
+    assert error.status_code == 409
+    assert "Nothing is open any more on the invoices of this payment plan" in error.message
+    assert "Reject the proposal" in error.message
+    plan = reload_plan(alfa_debtor, proposed)
+    assert (plan.status, plan.decided_by) == (PlanStatus.PROPOSED, None)
+    assert holds_of(alfa_debtor) == []
+    assert PlanNoticeKind.PLAN_ACCEPTED not in [kind for kind, _recipients in notices_of(alfa_debtor)]
+
+
+def test_approve_accepted_plan_after_payment(no_mollie, alfa_debtor, bob, alice):
+    invoices = invoices_due(alfa_debtor, ("INV-1", "3000.00", -3))
+    proposed = propose(alfa_debtor, invoices, 3).plan
+    with tenant_context(alfa_debtor.organization):
+        plan_approve(plan=proposed, user=bob)
+    pay(alfa_debtor, invoices[0], "1000.00")
+
+    error = approve_error(alfa_debtor, proposed, alice)
+
+    assert error.code == "already_decided"
+    assert reload_plan(alfa_debtor, proposed).decided_by == bob
+
+
+def test_approve_after_invoice_cancelled_rejected(no_mollie, alfa_debtor, bob):
+    invoices = invoices_due(alfa_debtor, ("INV-1", "3000.00", -3))
+    proposed = propose(alfa_debtor, invoices, 3).plan
+    with tenant_context(alfa_debtor.organization):
+        invoice_cancel(invoice=invoices[0], reason="Sent twice")
+
+    error = approve_error(alfa_debtor, proposed, bob)
+
+    assert error.code == "nothing_open"
+    assert reload_plan(alfa_debtor, proposed).status == PlanStatus.PROPOSED
+
+
+def test_approve_after_part_payment_rejected(no_mollie, alfa_debtor, bob):
+    invoices = invoices_due(alfa_debtor, ("INV-1", "3000.00", -3))
+    proposed = propose(alfa_debtor, invoices, 3).plan
+    pay(alfa_debtor, invoices[0], "500.01")
+
+    error = approve_error(alfa_debtor, proposed, bob)
+
+    assert error.code == "open_amount_changed"
+    assert error.status_code == 409
+    assert "€\N{NO-BREAK SPACE}3,000.00 open at the proposal" in error.message
+    assert "€\N{NO-BREAK SPACE}2,499.99 open now" in error.message
+    assert "let the debtor propose a new plan" in error.message
+    assert reload_plan(alfa_debtor, proposed).status == PlanStatus.PROPOSED
+    assert holds_of(alfa_debtor) == []
+
+
+def test_approve_after_one_of_two_cancelled_rejected(no_mollie, alfa_debtor, bob):
+    first, second = invoices_due(alfa_debtor, ("INV-1", "2000.00", -3), ("INV-2", "1000.00", -3))
+    proposed = propose(alfa_debtor, [first, second], 3).plan
+    with tenant_context(alfa_debtor.organization):
+        invoice_cancel(invoice=second, reason="Wrong debtor")
+
+    error = approve_error(alfa_debtor, proposed, bob)
+
+    assert error.code == "open_amount_changed"
+    assert "€\N{NO-BREAK SPACE}2,000.00 open now" in error.message
 
 
 def test_approve_after_first_date_passed_reschedules(no_mollie, alfa_debtor, bob):

@@ -1,5 +1,6 @@
 """The dashboard's payment plan pages: review, approve, reject, rules; only within one's organisation."""
 
+import re
 from decimal import Decimal
 
 import pytest
@@ -7,6 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from invoices.services import payment_register
 from payments.models import PaymentPlanPolicy, PlanNotice, PlanStatus
 from payments.plan_progress import plan_break
 from payt.middleware import SESSION_LANGUAGE_KEY
@@ -114,6 +116,69 @@ def test_approve(bob_client, bob, alfa_debtor, proposed, django_capture_on_commi
     ]
 
 
+def pay_in_full(visitor, plan) -> None:
+    with tenant_context(visitor.organization):
+        for line in plan.plan_invoices.select_related("invoice"):
+            payment_register(
+                organization=visitor.organization,
+                amount=line.invoice.open_amount,
+                payment_date=line.invoice.due_date,
+                invoice=line.invoice,
+            )
+
+
+def test_approve_after_payment_shows_message(bob_client, alfa_debtor, proposed):
+    pay_in_full(alfa_debtor, proposed)
+
+    response = bob_client.post(reverse("dashboard:plan_approve", args=[proposed.pk]), follow=True)
+
+    assert response.redirect_chain == [(reverse("dashboard:plan", args=[proposed.pk]), 302)]
+    content = response.content.decode()
+    assert "Nothing is open any more on the invoices of this payment plan" in content
+    assert f'id="approve-{proposed.pk}"' not in content
+    assert f'id="reject-{proposed.pk}"' in content
+    assert reload_plan(alfa_debtor, proposed).status == PlanStatus.PROPOSED
+
+
+def test_list_marks_paid_proposal(bob_client, alfa_debtor, proposed):
+    other = portal_debtor_for(alfa_debtor.organization, "Still Open BV")
+    waiting = propose(other, invoices_due(other, ("Q-1", "3000.00", -3)), 3).plan
+    pay_in_full(alfa_debtor, proposed)
+
+    content = bob_client.get(reverse("dashboard:plans")).content.decode()
+
+    paid_card = content.split(f'id="plan-{proposed.pk}"')[1].split("</section>")[0]
+    assert f'id="approval-block-{proposed.pk}"' in paid_card
+    assert "Nothing is open any more" in paid_card
+    assert f'id="approve-{proposed.pk}"' not in paid_card
+    assert f'id="reject-{proposed.pk}"' in paid_card
+    open_card = content.split(f'id="plan-{waiting.pk}"')[1].split("</section>")[0]
+    assert f'id="approve-{waiting.pk}"' in open_card
+    assert "approval-block" not in open_card
+
+
+def test_detail_marks_changed_amount_in_dutch(bob_client, alfa_debtor, proposed):
+    with tenant_context(alfa_debtor.organization):
+        line = proposed.plan_invoices.select_related("invoice").get()
+        payment_register(
+            organization=alfa_debtor.organization,
+            amount=Decimal("1000.00"),
+            payment_date=line.invoice.due_date,
+            invoice=line.invoice,
+        )
+    session = bob_client.session
+    session[SESSION_LANGUAGE_KEY] = "nl"
+    session.save()
+
+    content = bob_client.get(reverse("dashboard:plan", args=[proposed.pk])).content.decode()
+
+    assert f'id="approval-block-{proposed.pk}"' in content
+    assert "€\N{NO-BREAK SPACE}3.000,00" in content
+    assert "€\N{NO-BREAK SPACE}2.000,00" in content
+    assert "Wijs het voorstel af" in content
+    assert f'id="approve-{proposed.pk}"' not in content
+
+
 def test_approve_twice_shows_message(bob_client, alfa_debtor, proposed):
     bob_client.post(reverse("dashboard:plan_approve", args=[proposed.pk]))
 
@@ -128,6 +193,20 @@ def test_reject_needs_reason(bob_client, alfa_debtor, proposed):
     assert response.status_code == 400
     assert "Write the reason for the rejection" in response.content.decode()
     assert reload_plan(alfa_debtor, proposed).status == PlanStatus.PROPOSED
+
+
+def test_language_switch_after_failed_reject(bob_client, proposed):
+    failed = bob_client.post(reverse("dashboard:plan_reject", args=[proposed.pk]), {"reason": ""})
+    assert failed.status_code == 400
+    match = re.search(r'<input type="hidden" name="next" value="([^"]*)">', failed.content.decode())
+    assert match, "no language switch on the page"
+
+    response = bob_client.post("/language/", {"language": "nl", "next": match.group(1)}, follow=True)
+
+    detail_url = reverse("dashboard:plan", args=[proposed.pk])
+    assert response.redirect_chain == [(detail_url, 302)]
+    assert response.status_code == 200
+    assert "Betalingsregelingen" in response.content.decode()
 
 
 def test_reject_with_reason(bob_client, bob, alfa_debtor, proposed):

@@ -12,10 +12,13 @@ from payments.plan_rules import (
     BROKEN_PLAN_RECENTLY,
     FIRST_DATE_TOO_LATE,
     INSTALMENT_BELOW_MINIMUM,
+    NOTHING_OPEN,
+    OPEN_AMOUNT_CHANGED,
     REMIND,
     TOO_MANY_INSTALMENTS,
     TOTAL_ABOVE_LIMIT,
     ReviewReason,
+    approval_block,
     describe_plan_event,
     describe_reason,
     distribute_settled,
@@ -236,3 +239,17 @@ def test_plan_event_text_in_dutch():
 
 def test_other_event_is_not_a_plan_event():
     assert describe_plan_event({"event": "chargeback", "amount": "x"}) is None
+
+
+@pytest.mark.parametrize(
+    ("total", "receivable_now", "expected"),
+    [
+        ("3000.00", "3000.00", None),
+        ("3000.00", "0.00", NOTHING_OPEN),
+        ("3000.00", "-5.00", NOTHING_OPEN),
+        ("3000.00", "2999.99", OPEN_AMOUNT_CHANGED),
+        ("3000.00", "3000.01", OPEN_AMOUNT_CHANGED),
+    ],
+)
+def test_approval_block(total, receivable_now, expected):
+    assert approval_block(Decimal(total), Decimal(receivable_now)) == expected
