@@ -505,9 +505,15 @@ def _check_surplus(mollie_payment: MolliePayment, amount: Decimal) -> None:
     surplus = row.refundable if row is not None else ZERO
     if amount > surplus:
         raise DomainError(
-            f"Refund of {mollie_payment.currency} {format_amount(amount)} is more than the "
-            f"{mollie_payment.currency} {format_amount(surplus)} of Mollie payment {mollie_payment.mollie_id} "
-            "that no invoice holds and no requested refund covers; refund at most that amount.",
+            gettext(
+                "Refund of %(amount)s is more than the %(surplus)s of Mollie payment %(payment)s "
+                "that no invoice holds and no requested refund covers; refund at most that amount."
+            )
+            % {
+                "amount": f"{mollie_payment.currency} {format_amount(amount)}",
+                "surplus": f"{mollie_payment.currency} {format_amount(surplus)}",
+                "payment": mollie_payment.mollie_id,
+            },
             code="exceeds_unallocated",
             field="amount",
             status_code=http_status.HTTP_422_UNPROCESSABLE_ENTITY,
