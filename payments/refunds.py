@@ -101,6 +101,8 @@ def mollie_refund_create(
             _check_surplus(current, amount)
         if credit_note is not None:
             _check_credit_note(current, credit_note, amount)
+        # NOTE: the row locks stay held during the HTTP call, so a slow Mollie also delays
+        # webhooks and allocations of this payment until the Mollie client times out.
         refund = _refund_request(current, amount, description, credit_note)
         _record_refund_request(current, refund, amount, description, credit_note)
     return refund
