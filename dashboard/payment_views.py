@@ -30,14 +30,14 @@ def unallocated_allocate_view(request, payment_id):
     """Allocate unallocated money of a payment to one open invoice of the same debtor.
 
     Without an amount, the most that fits goes: the smaller of the payment's
-    unallocated money and the invoice's open amount.
+    unallocated money not reserved for a requested refund and the invoice's open amount.
     """
     row = _row_or_404(request, payment_id)
     payment = row.payment
     # A payment without a debtor has no invoices to go to, so every invoice gets 404.
     invoices = Invoice.objects.for_organization(request.organization).filter(debtor_id=payment.debtor_id)
     invoice = get_object_or_404(invoices, pk=_uuid_or_404(request.POST.get("invoice")))
-    amount = _amount(request, default=min(row.unallocated, invoice.open_amount))
+    amount = _amount(request, default=min(row.unallocated - row.refund_pending, invoice.open_amount))
     if amount is None:
         return redirect("dashboard:unallocated_payments")
     try:

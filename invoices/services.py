@@ -14,6 +14,7 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
 from django.utils import timezone
+from django.utils.translation import gettext
 from rest_framework import status
 
 from debtors.models import Debtor, TimelineKind
@@ -167,8 +168,7 @@ def _record_document_on_timeline(invoice: Invoice) -> None:
         invoice=invoice,
         kind=kind,
         summary=(
-            f"{_kind_label(invoice.kind)} {invoice.number}: "
-            f"{invoice.currency} {format_amount(invoice.total_amount)}"
+            f"{_kind_label(invoice.kind)} {invoice.number}: {invoice.currency} {format_amount(invoice.total_amount)}"
         ),
         data={
             "number": invoice.number,
@@ -232,21 +232,33 @@ def credit_allocate(*, credit: Invoice, invoice: Invoice, amount: Decimal) -> Al
     )
     invoice_refresh_balance(invoice)
     invoice_refresh_balance(credit)
+    _plans_refresh(invoice)
     return allocation
 
 
 def _check_allocation(*, invoice: Invoice, amount: Decimal, available: Decimal, currency: str) -> None:
     if amount <= 0:
-        raise DomainError(f"Allocation amount {amount} must be above zero.", code="invalid_amount", field="amount")
+        raise DomainError(
+            gettext("Allocation amount %(amount)s must be above zero.")
+            % {"amount": f"{currency} {format_amount(amount)}"},
+            code="invalid_amount",
+            field="amount",
+        )
     if currency != invoice.currency:
         raise DomainError(
-            f"Currency {currency} does not match invoice {invoice.number} in {invoice.currency}.",
+            gettext("Currency %(currency)s does not match invoice %(number)s in %(invoice_currency)s.")
+            % {"currency": currency, "number": invoice.number, "invoice_currency": invoice.currency},
             code="currency_mismatch",
             field="currency",
         )
     if amount > invoice.open_amount or amount > available:
         raise DomainError(
-            f"Allocation of {amount} exceeds the open amount {invoice.open_amount} of invoice {invoice.number}.",
+            gettext("Allocation of %(amount)s exceeds the open amount %(open)s of invoice %(number)s.")
+            % {
+                "amount": f"{currency} {format_amount(amount)}",
+                "open": f"{invoice.currency} {format_amount(invoice.open_amount)}",
+                "number": invoice.number,
+            },
             code="over_allocation",
             field="amount",
         )
@@ -326,9 +338,7 @@ def invoice_cancel(*, invoice: Invoice, reason: str, replaced_by: Invoice | None
 
 def _check_cancellable(invoice: Invoice, replaced_by: Invoice | None) -> None:
     if invoice.kind != DocumentKind.INVOICE:
-        raise DomainError(
-            f"{invoice.number} is a credit note; only invoices can be cancelled.", code="not_cancellable"
-        )
+        raise DomainError(f"{invoice.number} is a credit note; only invoices can be cancelled.", code="not_cancellable")
     if invoice.open_amount != invoice.total_amount:
         raise DomainError(
             f"Invoice {invoice.number} has {format_amount(invoice.total_amount - invoice.open_amount)} "
@@ -423,6 +433,7 @@ def payment_register(
         external_id=external_id,
     )
     _allocate_payment(payment, locked)
+    _plans_refresh(*locked)
     if debtor is not None:
         timeline_record(
             debtor=debtor,
@@ -446,28 +457,21 @@ def payment_allocate(*, payment: Payment, invoice: Invoice, amount: Decimal) -> 
 
     For a payment that a person splits over invoices with amounts of their
     own choosing; ``payment_register`` fills invoices oldest due first instead.
+    Money that a requested Mollie refund is about to return is not available.
+    Afterwards the running payment plans of the invoice are brought up to date.
     """
+    from payments.unallocated_selectors import refunds_pending_for_payment
+
     payment = Payment.objects.for_organization(payment.organization_id).select_for_update().get(pk=payment.pk)
     invoice = Invoice.objects.for_organization(payment.organization_id).select_for_update().get(pk=invoice.pk)
     amount = to_money(amount)
-    if invoice.is_credit:
-        raise DomainError(
-            f"Invoice {invoice.number} is a credit document; a payment cannot be allocated to it.",
-            code="credit_document",
-            field="invoice",
-        )
-    if invoice.cancelled_at is not None:
-        replacement = f" Allocate it to {invoice.replaced_by.number} instead." if invoice.replaced_by_id else ""
-        raise DomainError(
-            f"Invoice {invoice.number} was cancelled; a payment cannot be allocated to it.{replacement}",
-            code="invoice_cancelled",
-            field="invoice",
-        )
+    _check_allocation_target(invoice)
     allocated = payment.allocations.aggregate(total=Sum("amount"))["total"] or ZERO
-    available = payment.amount - payment.reversed_amount - allocated
-    if amount > available:
+    pending = refunds_pending_for_payment(payment)
+    available = payment.amount - payment.reversed_amount - allocated - pending
+    if amount > available or available <= 0:
         raise DomainError(
-            f"Allocation of {amount} exceeds the {available} of the payment that is not allocated yet.",
+            _over_payment_message(payment.currency, amount, max(available, ZERO), pending),
             code="over_allocation",
             field="amount",
         )
@@ -477,16 +481,72 @@ def payment_allocate(*, payment: Payment, invoice: Invoice, amount: Decimal) -> 
         organization_id=payment.organization_id, invoice=invoice, payment=payment, amount=amount
     )
     invoice_refresh_balance(invoice)
+    _plans_refresh(invoice)
     return allocation
+
+
+def _check_allocation_target(invoice: Invoice) -> None:
+    """Raise DomainError (field invoice) unless a payment can go to ``invoice``."""
+    if invoice.is_credit:
+        raise DomainError(
+            gettext("Invoice %(number)s is a credit document; a payment cannot be allocated to it.")
+            % {"number": invoice.number},
+            code="credit_document",
+            field="invoice",
+        )
+    if invoice.cancelled_at is not None:
+        if invoice.replaced_by_id:
+            message = gettext(
+                "Invoice %(number)s was cancelled; a payment cannot be allocated to it. "
+                "Allocate it to %(replacement)s instead."
+            ) % {"number": invoice.number, "replacement": invoice.replaced_by.number}
+        else:
+            message = gettext("Invoice %(number)s was cancelled; a payment cannot be allocated to it.") % {
+                "number": invoice.number
+            }
+        raise DomainError(message, code="invoice_cancelled", field="invoice")
+    if invoice.open_amount <= 0:
+        raise DomainError(
+            gettext("Invoice %(number)s has nothing open, so nothing can be allocated to it; choose an open invoice.")
+            % {"number": invoice.number},
+            code="invoice_settled",
+            field="invoice",
+        )
+
+
+def _over_payment_message(currency: str, amount: Decimal, available: Decimal, pending: Decimal) -> str:
+    values = {
+        "amount": f"{currency} {format_amount(amount)}",
+        "available": f"{currency} {format_amount(available)}",
+        "pending": f"{currency} {format_amount(pending)}",
+    }
+    if pending > 0:
+        return (
+            gettext(
+                "Allocation of %(amount)s exceeds the %(available)s of the payment that is not allocated yet, "
+                "because %(pending)s is held for a refund requested at Mollie; lower the amount."
+            )
+            % values
+        )
+    return (
+        gettext("Allocation of %(amount)s exceeds the %(available)s of the payment that is not allocated yet.") % values
+    )
+
+
+def _plans_refresh(*invoices: Invoice) -> None:
+    """Bring the running payment plans that cover these invoices up to date with their open amounts."""
+    from payments.plan_progress import plans_refresh_for_invoices
+
+    if invoices:
+        plans_refresh_for_invoices(
+            organization=invoices[0].organization, invoice_ids=[invoice.pk for invoice in invoices]
+        )
 
 
 def _lock_invoices(organization: Organization, invoices: list[Invoice]) -> list[Invoice]:
     ids = [invoice.pk for invoice in invoices]
     locked = (
-        Invoice.objects.for_organization(organization)
-        .filter(pk__in=ids)
-        .select_for_update()
-        .select_related("debtor")
+        Invoice.objects.for_organization(organization).filter(pk__in=ids).select_for_update().select_related("debtor")
     )
     return sorted(locked, key=lambda invoice: (invoice.due_date, invoice.number))
 

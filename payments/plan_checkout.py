@@ -34,6 +34,8 @@ from payments.models import (
     PlanStatus,
 )
 from payments.mollie_client import amount_payload, mollie_client, mollie_locale
+from payments.plan_progress import plan_refresh
+from payments.selectors import plan_open_amount
 from payt.api_errors import DomainError
 from payt.money import ZERO
 from portal.services import portal_payment_return_url
@@ -47,10 +49,16 @@ def instalment_checkout_start(*, instalment: Instalment, language: str | None = 
     The amount is recomputed from the instalment and goes to the plan's
     invoices, oldest due first. Our rows are committed before Mollie is
     called, and the call carries our row's id as idempotency key. Raises
-    DomainError: instalment_not_payable when the plan no longer runs or the
-    instalment is paid, mollie_unavailable (502) when Mollie fails.
+    DomainError: instalment_not_payable when the plan no longer runs, the
+    instalment is paid or nothing is owed on the plan's invoices any more,
+    mollie_unavailable (502) when Mollie fails.
+
+    The plan is refreshed first, so money that reached its invoices outside
+    Mollie (a bank transfer, an allocation, a credit note) counts.
     """
+    plan_refresh(plan_id=instalment.plan_id)
     instalment = Instalment.objects.select_related("plan", "mollie_payment").get(pk=instalment.pk)
+    _check_owed(instalment.plan)
     _check_payable(instalment)
     reusable = _reusable_checkout(instalment, language)
     if reusable is not None:
@@ -106,6 +114,15 @@ def _reusable_checkout(instalment: Instalment, language: str | None) -> MolliePa
     if remote.status == MolliePaymentStatus.OPEN and remote.checkout_url and remote.redirect_url == return_url:
         return current
     return None
+
+
+def _check_owed(plan: PaymentPlan) -> None:
+    if plan.status == PlanStatus.COMPLETED or plan_open_amount(plan) <= 0:
+        raise DomainError(
+            gettext("Nothing is owed on this payment plan any more, so there is nothing to pay."),
+            code="instalment_not_payable",
+            field="instalment",
+        )
 
 
 def _check_payable(instalment: Instalment) -> None:

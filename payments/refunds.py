@@ -32,7 +32,7 @@ from mollie.api.objects.refund import Refund as RemoteRefund
 from mollie.api.resources import PaymentRefunds
 from rest_framework import status as http_status
 
-from invoices.models import Invoice
+from invoices.models import Invoice, Payment
 from invoices.services import credit_allocate, payment_release, payment_reverse_undo
 from payments import notifications
 from payments.events import mollie_event_record
@@ -68,6 +68,7 @@ def mollie_refund_create(
     amount: Decimal,
     description: str = "",
     credit_note: Invoice | None = None,
+    surplus_only: bool = False,
 ) -> RemoteRefund:
     """Create a refund of ``amount`` at Mollie for a paid payment and return Mollie's refund.
 
@@ -76,39 +77,82 @@ def mollie_refund_create(
     currency. It also needs at least ``amount`` of credit that is neither
     allocated nor paired with another refund. Otherwise DomainError (400,
     field credit_note) is raised. An amount above what our records still count as
-    refundable is rejected (exceeds_refundable, 422) before anything is sent
-    to Mollie. The refund is applied to the invoices when Mollie's webhook
-    reports it, not here.
+    refundable, minus the refunds requested but not yet applied, is rejected
+    (exceeds_refundable, 422) before anything is sent to Mollie. With
+    ``surplus_only`` the amount must also fit in the payment's unallocated
+    money that no requested refund covers (exceeds_unallocated, 422).
+
+    The checks, the request to Mollie and the new refund row share one
+    transaction under a lock on the Mollie payment row, and on the payment
+    and credit note rows. So a parallel request for the same payment or
+    credit note waits and then counts this refund. The refund is applied to
+    the invoices when Mollie's webhook reports it, not here.
     """
     amount = to_money(amount)
-    current = MolliePayment.objects.select_related("debtor").get(pk=mollie_payment.pk)
-    _check_refund_amount(current, amount)
-    if credit_note is not None:
-        _check_credit_note(current, credit_note, amount)
+    with transaction.atomic():
+        current = (
+            MolliePayment.objects.select_for_update(of=("self",)).select_related("debtor").get(pk=mollie_payment.pk)
+        )
+        if current.payment_id is not None:
+            # Allocations lock the payment row and count requested refunds, so they wait for this one.
+            Payment.objects.select_for_update().filter(pk=current.payment_id).first()
+        _check_refund_amount(current, amount)
+        if surplus_only:
+            _check_surplus(current, amount)
+        if credit_note is not None:
+            _check_credit_note(current, credit_note, amount)
+        # NOTE: the row locks stay held during the HTTP call, so a slow Mollie also delays
+        # webhooks and allocations of this payment until the Mollie client times out.
+        refund = _refund_request(current, amount, description, credit_note)
+        _record_refund_request(current, refund, amount, description, credit_note)
+    return refund
 
+
+def _refund_request(
+    mollie_payment: MolliePayment, amount: Decimal, description: str, credit_note: Invoice | None
+) -> RemoteRefund:
+    """Send the refund to Mollie; raise DomainError when Mollie rejects it or cannot be reached."""
     client = mollie_client()
-    refunds = PaymentRefunds(client, RemotePayment({"id": current.mollie_id}, client))
+    refunds = PaymentRefunds(client, RemotePayment({"id": mollie_payment.mollie_id}, client))
     request = {
-        "amount": amount_payload(amount, current.currency),
+        "amount": amount_payload(amount, mollie_payment.currency),
         "description": description[:DESCRIPTION_MAX_LENGTH],
     }
     if credit_note is not None:
         request["metadata"] = {CREDIT_NOTE_METADATA_KEY: str(credit_note.pk)}
     try:
-        refund = refunds.create(request)
+        return refunds.create(request, idempotency_key=_refund_idempotency_key(mollie_payment, amount, credit_note))
     except ResponseError as error:
-        logger.warning("Mollie rejected a refund on %s: %s", current.mollie_id, error)
+        logger.warning("Mollie rejected a refund on %s: %s", mollie_payment.mollie_id, error)
         raise _refund_rejected(error) from error
     except MollieError as error:
-        logger.warning("Refund on Mollie payment %s failed: %s", current.mollie_id, error)
+        logger.warning("Refund on Mollie payment %s failed: %s", mollie_payment.mollie_id, error)
         raise DomainError(
             "Mollie could not be reached, so the refund was not created. Try again later.",
             code="mollie_unavailable",
             status_code=http_status.HTTP_502_BAD_GATEWAY,
         ) from error
 
-    _record_refund_request(current, refund, amount, description, credit_note)
-    return refund
+
+def _refund_idempotency_key(mollie_payment: MolliePayment, amount: Decimal, credit_note: Invoice | None) -> str:
+    """Return a key that stays the same until a refund of this payment is recorded.
+
+    When Mollie created a refund but our transaction rolled back, the retry
+    sends the same key, so Mollie returns that refund instead of a second one.
+    """
+    recorded = MollieRefund.objects.filter(mollie_payment=mollie_payment).count()
+    credit_note_id = credit_note.pk if credit_note is not None else "none"
+    return f"refund-{mollie_payment.pk}-{recorded}-{amount}-{credit_note_id}"
+
+
+def _refunds_pending(mollie_payment: MolliePayment) -> Decimal:
+    """Return the refunds requested here or reported by Mollie that are not taken off the payment yet."""
+    return (
+        MollieRefund.objects.filter(
+            mollie_payment=mollie_payment, applied_amount=0, status__in=ACTIVE_REFUND_STATUSES
+        ).aggregate(total=Sum("amount"))["total"]
+        or ZERO
+    )
 
 
 def _check_refund_amount(mollie_payment: MolliePayment, amount: Decimal) -> None:
@@ -126,12 +170,18 @@ def _check_refund_amount(mollie_payment: MolliePayment, amount: Decimal) -> None
             code="not_paid",
             status_code=http_status.HTTP_422_UNPROCESSABLE_ENTITY,
         )
-    refundable = mollie_payment.refundable_amount
+    pending = _refunds_pending(mollie_payment)
+    refundable = max(mollie_payment.refundable_amount - pending, ZERO)
     if amount > refundable:
+        waiting = (
+            f" after the {mollie_payment.currency} {format_amount(pending)} of refunds already requested"
+            if pending > 0
+            else ""
+        )
         raise DomainError(
             f"Refund of {mollie_payment.currency} {format_amount(amount)} exceeds the refundable amount "
             f"{mollie_payment.currency} {format_amount(refundable)} "
-            f"of Mollie payment {mollie_payment.mollie_id or mollie_payment.pk}.",
+            f"of Mollie payment {mollie_payment.mollie_id or mollie_payment.pk}{waiting}.",
             code="exceeds_refundable",
             field="amount",
             status_code=http_status.HTTP_422_UNPROCESSABLE_ENTITY,
@@ -140,7 +190,13 @@ def _check_refund_amount(mollie_payment: MolliePayment, amount: Decimal) -> None
 
 def _check_credit_note(mollie_payment: MolliePayment, credit_note: Invoice, amount: Decimal) -> None:
     """Raise DomainError (400, field credit_note) unless ``credit_note`` can settle ``amount``."""
-    credit_note = Invoice.objects.for_organization(mollie_payment.organization_id).filter(pk=credit_note.pk).first()
+    # The lock makes a parallel refund with the same credit note wait, then count this refund as paired.
+    credit_note = (
+        Invoice.objects.for_organization(mollie_payment.organization_id)
+        .select_for_update()
+        .filter(pk=credit_note.pk)
+        .first()
+    )
     if credit_note is None:
         raise DomainError(
             "The credit note was not found; choose a credit note of this organisation.",
@@ -435,21 +491,32 @@ def payment_surplus_refund(*, mollie_payment: MolliePayment, amount: Decimal) ->
     then takes the refund from the unallocated money first, so no invoice
     reopens.
     """
-    amount = to_money(amount)
+    # The description reaches the debtor's bank statement, so it is in the debtor's language.
+    with translation.override(mollie_payment.debtor.language):
+        description = gettext("Refund of an overpayment")
+    return mollie_refund_create(
+        mollie_payment=mollie_payment, amount=amount, description=description, surplus_only=True
+    )
+
+
+def _check_surplus(mollie_payment: MolliePayment, amount: Decimal) -> None:
+    """Raise DomainError (422, field amount) unless ``amount`` fits in the unallocated money left to refund."""
     row = None
     if mollie_payment.payment_id is not None:
         row = unallocated_payment_in_organization(mollie_payment.organization, mollie_payment.payment_id)
     surplus = row.refundable if row is not None else ZERO
     if amount > surplus:
         raise DomainError(
-            f"Refund of {mollie_payment.currency} {format_amount(amount)} is more than the "
-            f"{mollie_payment.currency} {format_amount(surplus)} of Mollie payment {mollie_payment.mollie_id} "
-            "that no invoice holds; refund at most that amount.",
+            gettext(
+                "Refund of %(amount)s is more than the %(surplus)s of Mollie payment %(payment)s "
+                "that no invoice holds and no requested refund covers; refund at most that amount."
+            )
+            % {
+                "amount": f"{mollie_payment.currency} {format_amount(amount)}",
+                "surplus": f"{mollie_payment.currency} {format_amount(surplus)}",
+                "payment": mollie_payment.mollie_id,
+            },
             code="exceeds_unallocated",
             field="amount",
             status_code=http_status.HTTP_422_UNPROCESSABLE_ENTITY,
         )
-    # The description reaches the debtor's bank statement, so it is in the debtor's language.
-    with translation.override(mollie_payment.debtor.language):
-        description = gettext("Refund of an overpayment")
-    return mollie_refund_create(mollie_payment=mollie_payment, amount=amount, description=description)

@@ -120,3 +120,16 @@ def _add_refundable(organization: Organization, rows: list[UnallocatedPayment]) 
             continue
         row.refund_pending = pending.get(mollie_payment.pk, ZERO)
         row.refundable = max(min(row.unallocated - row.refund_pending, mollie_payment.refundable_amount), ZERO)
+
+
+def refunds_pending_for_payment(payment: Payment) -> Decimal:
+    """Return the money of a payment that requested Mollie refunds will return but that is not taken off yet.
+
+    Zero for a payment that did not come from Mollie.
+    """
+    return (
+        MollieRefund.objects.for_organization(payment.organization_id)
+        .filter(mollie_payment__payment_id=payment.pk, applied_amount=0, status__in=ACTIVE_REFUND_STATUSES)
+        .aggregate(total=Sum("amount"))["total"]
+        or ZERO
+    )

@@ -3,12 +3,13 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from debtors.models import TimelineEvent
 from dunning.models import Hold
-from invoices.models import Payment
-from invoices.services import payment_register
-from payments.models import InstalmentStatus, MolliePaymentStatus, PlanStatus
+from invoices.models import Invoice, Payment
+from invoices.services import payment_allocate, payment_register
+from payments.models import InstalmentStatus, MolliePayment, MolliePaymentStatus, PlanStatus
 from payments.plan_checkout import instalment_checkout_start
 from payments.plan_progress import plan_break, plans_daily_run
 from payt.api_errors import DomainError
@@ -197,3 +198,63 @@ def test_webhook_of_other_tenant_leaves_plan(client, mollie_control, alfa_debtor
 
     assert states(bravo_debtor, bravo_plan)[0][2] == InstalmentStatus.PAID
     assert [status for _sequence, _paid, status in states(alfa_debtor, plan)] == ["open", "open", "open"]
+
+
+def test_api_payment_in_full_completes_plan(mollie_server, alfa_debtor, running_plan):
+    plan, invoices = running_plan
+    with tenant_context(alfa_debtor.organization):
+        payment_register(
+            organization=alfa_debtor.organization,
+            amount=Decimal("300.00"),
+            payment_date=today_of(alfa_debtor),
+            invoices=invoices,
+        )
+
+    assert reload_plan(alfa_debtor, plan).status == PlanStatus.COMPLETED
+    assert [status for _sequence, _paid, status in states(alfa_debtor, plan)] == [InstalmentStatus.PAID] * 3
+
+
+def test_allocation_in_full_completes_plan(mollie_server, alfa_debtor, running_plan):
+    plan, invoices = running_plan
+    with tenant_context(alfa_debtor.organization):
+        payment, _ = payment_register(
+            organization=alfa_debtor.organization,
+            amount=Decimal("300.00"),
+            payment_date=today_of(alfa_debtor),
+            debtor=alfa_debtor.debtor,
+        )
+        for invoice in invoices:
+            payment_allocate(payment=payment, invoice=invoice, amount=invoice.open_amount)
+
+    assert reload_plan(alfa_debtor, plan).status == PlanStatus.COMPLETED
+    assert open_amounts(alfa_debtor, invoices) == {"INV-1": Decimal("0.00"), "INV-2": Decimal("0.00")}
+
+
+@pytest.mark.parametrize(
+    ("language", "message"),
+    [
+        ("en", "Nothing is owed on this payment plan any more, so there is nothing to pay."),
+        ("nl", "Op deze betalingsregeling staat niets meer open, dus er is niets te betalen."),
+        ("fr", "Plus rien n'est dû sur ce plan de paiement, il n'y a donc rien à payer."),
+        ("de", "Auf diese Ratenzahlung ist nichts mehr offen, es gibt also nichts zu bezahlen."),
+    ],
+)
+def test_checkout_refused_when_paid_outside(mollie_server, alfa_debtor, running_plan, language, message):
+    plan, invoices = running_plan
+    # The invoices are paid without a plan refresh, as a payment recorded by an older release was.
+    with tenant_context(alfa_debtor.organization):
+        Invoice.objects.filter(pk__in=[invoice.pk for invoice in invoices]).update(open_amount=Decimal("0.00"))
+    third = instalments_of(alfa_debtor, plan)[2]
+    with tenant_context(alfa_debtor.organization):
+        checkouts_before = MolliePayment.objects.count()
+
+    with tenant_context(alfa_debtor.organization), translation.override(language):
+        with pytest.raises(DomainError) as raised:
+            instalment_checkout_start(instalment=third)
+
+    assert raised.value.code == "instalment_not_payable"
+    assert raised.value.message == message
+    assert reload_plan(alfa_debtor, plan).status == PlanStatus.COMPLETED
+    assert instalments_of(alfa_debtor, plan)[2].mollie_payment_id == third.mollie_payment_id
+    with tenant_context(alfa_debtor.organization):
+        assert MolliePayment.objects.count() == checkouts_before

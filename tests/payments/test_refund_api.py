@@ -7,6 +7,8 @@ import pytest
 
 from invoices.models import DocumentKind, Invoice, PaymentSource
 from invoices.services import invoice_register, payment_register
+from payments.models import MollieRefund
+from payments.refunds import mollie_refund_create
 from payt.tenancy import tenant_context
 from tests.payments.conftest import portal_debtor_for
 from tests.payments.helpers import deliver, reload, start
@@ -132,3 +134,17 @@ def test_api_refund_of_bank_payment_422(alfa_api, alfa_debtor):
 
     assert response.status_code == 422
     assert response.json()["error"]["code"] == "not_mollie"
+
+
+def test_refund_retry_replays_at_mollie(mollie_server, alfa_debtor, paid):
+    _invoice, mollie_payment = paid
+    with tenant_context(alfa_debtor.organization):
+        first = mollie_refund_create(mollie_payment=mollie_payment, amount=Decimal("30.00"))
+        # As if our transaction had rolled back after Mollie created the refund.
+        MollieRefund.objects.all().delete()
+        retried = mollie_refund_create(mollie_payment=mollie_payment, amount=Decimal("30.00"))
+        recorded = list(MollieRefund.objects.values_list("mollie_id", flat=True))
+
+    assert retried.id == first.id
+    assert [refund.id for refund in mollie_server.store.get_payment(mollie_payment.mollie_id).refunds] == [first.id]
+    assert recorded == [first.id]

@@ -154,8 +154,8 @@ def test_allocate_part_by_amount(surplus, alfa_debtor, bob):
 @pytest.mark.parametrize(
     ("amount", "message"),
     [
-        ("6.00", "Allocation of 6.00 exceeds the open amount 5.00 of invoice INV-C."),
-        ("10.50", "Allocation of 10.50 exceeds the 10.00 of the payment that is not allocated yet."),
+        ("6.00", "Allocation of EUR 6.00 exceeds the open amount EUR 5.00 of invoice INV-C."),
+        ("10.50", "Allocation of EUR 10.50 exceeds the EUR 10.00 of the payment that is not allocated yet."),
         ("abc", "Amount abc is not valid; enter an amount above zero with at most two decimals"),
         ("1.001", "Amount 1.001 is not valid"),
     ],
@@ -182,6 +182,67 @@ def test_allocate_to_cancelled_invoice_rejected(surplus, alfa_debtor, bob):
     assert invoice_of(alfa_debtor, later.pk).open_amount == Decimal("15.00")
     [row] = rows_of(alfa_debtor)
     assert row.unallocated == Decimal("10.00")
+
+
+def test_allocate_to_paid_invoice_rejected(surplus, alfa_debtor, bob):
+    url = reverse("dashboard:unallocated_allocate", args=[surplus.payment_id])
+    with tenant_context(alfa_debtor.organization):
+        paid = Invoice.objects.get(number="INV-A")
+
+    response = dashboard_client(bob).post(url, {"invoice": str(paid.pk)}, follow=True)
+
+    text = response.content.decode()
+    assert "Invoice INV-A has nothing open, so nothing can be allocated to it; choose an open invoice." in text
+    assert "must be above zero" not in text
+    [row] = rows_of(alfa_debtor)
+    assert row.unallocated == Decimal("10.00")
+
+
+@pytest.mark.parametrize(
+    ("amount", "message"),
+    [
+        ("6.00", "Toewijzing van EUR 6.00 is meer dan het openstaande bedrag EUR 5.00 van factuur INV-C."),
+        ("10.50", "Toewijzing van EUR 10.50 is meer dan de EUR 10.00 van de betaling die nog niet is toegewezen."),
+    ],
+)
+def test_allocate_rejected_in_dutch(surplus, alfa_debtor, bob, amount, message):
+    later = alfa_debtor.invoice("INV-C", "5.00")
+    url = reverse("dashboard:unallocated_allocate", args=[surplus.payment_id])
+
+    response = dashboard_client(bob, "nl").post(url, {"invoice": str(later.pk), "amount": amount}, follow=True)
+
+    assert message in response.content.decode()
+    assert invoice_of(alfa_debtor, later.pk).open_amount == Decimal("5.00")
+
+
+def test_allocate_money_held_by_refund_rejected(surplus, mollie_server, alfa_debtor, bob):
+    later = alfa_debtor.invoice("INV-C", "15.00")
+    client = dashboard_client(bob)
+    client.post(reverse("dashboard:unallocated_refund", args=[surplus.payment_id]), {"amount": "4.00"})
+    url = reverse("dashboard:unallocated_allocate", args=[surplus.payment_id])
+
+    too_much = client.post(url, {"invoice": str(later.pk), "amount": "6.01"}, follow=True)
+    rest = client.post(url, {"invoice": str(later.pk)}, follow=True)
+
+    assert (
+        "Allocation of EUR 6.01 exceeds the EUR 6.00 of the payment that is not allocated yet, "
+        "because EUR 4.00 is held for a refund requested at Mollie; lower the amount."
+    ) in too_much.content.decode()
+    assert "EUR 6.00 of the payment allocated to INV-C." in rest.content.decode()
+    assert invoice_of(alfa_debtor, later.pk).open_amount == Decimal("9.00")
+    [row] = rows_of(alfa_debtor)
+    assert row.unallocated == Decimal("4.00")
+    assert row.refund_pending == Decimal("4.00")
+    assert row.refundable == Decimal("0.00")
+
+
+def test_refund_above_surplus_rejected_in_dutch(surplus, mollie_server, alfa_debtor, bob):
+    url = reverse("dashboard:unallocated_refund", args=[surplus.payment_id])
+
+    response = dashboard_client(bob, "nl").post(url, {"amount": "10.01"}, follow=True)
+
+    assert "Terugbetaling van EUR 10.01 is meer dan de EUR 10.00 van Mollie-betaling" in response.content.decode()
+    assert mollie_server.store.get_payment(surplus.mollie_id).refunds == []
 
 
 def test_allocate_to_other_debtors_invoice_not_found(surplus, alfa_debtor, bob):
