@@ -17,7 +17,7 @@ KIND_ALIASES = {"business": DebtorKind.COMPANY}
 
 
 class DebtorKindField(serializers.ChoiceField):
-    """Debtor kind: company or consumer; business is accepted as company."""
+    """Debtor kind field that accepts company and consumer, and business as an alias of company."""
 
     default_error_messages = {
         "invalid_choice": '"{input}" is not a debtor kind; send company or consumer (business is accepted as company).'
