@@ -20,8 +20,8 @@ from invoices.models import Payment
 from payments import bank_selectors
 from payments.bank_services import bank_entry_confirm, bank_entry_dismiss, bank_entry_reverse, bank_statement_import
 from payments.models import BankStatementEntry
-from payt.dates import local_now
 from payt.api_errors import DomainError
+from payt.dates import local_now
 
 PAGE_SIZE = 50
 RECONCILIATION_PAGE_SIZE = 25

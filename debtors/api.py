@@ -11,7 +11,6 @@ from debtors.services import debtor_create
 from payt.api_auth import TenantApiViewMixin
 from payt.api_base import ApiViewMixin, ErrorSerializer
 
-
 # The calculation endpoints call a company debtor "business", as the late-payment laws do.
 KIND_ALIASES = {"business": DebtorKind.COMPANY}
 
@@ -37,7 +36,9 @@ class DebtorSerializer(serializers.ModelSerializer):
 
     kind = DebtorKindField(
         required=False,
-        help_text="company (default) or consumer; business is accepted as company, as the calculation endpoints call it.",
+        help_text=(
+            "company (default) or consumer; business, the word of the calculation endpoints, is stored as company."
+        ),
     )
 
     class Meta:

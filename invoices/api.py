@@ -301,7 +301,9 @@ class InvoiceCancelSerializer(serializers.Serializer):
         max_length=300,
         help_text="Why the invoice is cancelled.",
         error_messages={
-            "required": 'reason is missing; send why the invoice is cancelled, for example {{"reason": "Wrong amount"}}.',
+            "required": (
+                'reason is missing; send why the invoice is cancelled, for example {{"reason": "Wrong amount"}}.'
+            ),
             "blank": 'reason is empty; send why the invoice is cancelled, for example {{"reason": "Wrong amount"}}.',
         },
     )

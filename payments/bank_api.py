@@ -178,7 +178,9 @@ class BankStatementViewSet(
             201: BankImportSerializer,
             200: OpenApiResponse(BankImportSerializer, description="The file was imported before; nothing changed."),
             400: ErrorSerializer,
-            409: OpenApiResponse(ErrorSerializer, description="The message id was imported for this account with other content."),
+            409: OpenApiResponse(
+                ErrorSerializer, description="The message id was imported for this account with other content."
+            ),
             413: ErrorSerializer,
             415: ErrorSerializer,
         },

@@ -108,7 +108,8 @@ def test_upload_counts_in_dutch(org_alfa, bob):
 
     page = client.post("/bank/", {"file": upload}, follow=True).content.decode()
 
-    assert "1 post geïmporteerd. Verwerkt: 0, wachtend op controle: 1, terugboekingen verwerkt: 0, afgewezen: 0." in page
+    expected = "1 post geïmporteerd. Verwerkt: 0, wachtend op controle: 1, terugboekingen verwerkt: 0, afgewezen: 0."
+    assert expected in page
 
 
 def test_upload_same_message_id_other_content(org_alfa, bob_client):
@@ -452,7 +453,10 @@ def test_failed_confirm_of_entry_set_aside(org_alfa, bob_client, first_entry_of_
 
 
 def test_waiting_index_matches_page_order(org_alfa):
-    """Two files with shared, earlier, later and missing booking dates (value date only): each index is its list place."""
+    """Two files with shared, earlier, later and missing booking dates: each index is its list place.
+
+    An entry without a booking date has a value date only; PostgreSQL sorts it last.
+    """
 
     def credits(message_id: str, dates: list[str | None]) -> bytes:
         entries = "".join(
