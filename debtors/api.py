@@ -5,15 +5,41 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.response import Response
 
-from debtors.models import Debtor
+from debtors.models import Debtor, DebtorKind
 from debtors.selectors import debtors_of
 from debtors.services import debtor_create
 from payt.api_auth import TenantApiViewMixin
 from payt.api_base import ApiViewMixin, ErrorSerializer
 
+# The calculation endpoints call a company debtor "business", as the late-payment laws do.
+KIND_ALIASES = {"business": DebtorKind.COMPANY}
+
+
+class DebtorKindField(serializers.ChoiceField):
+    """Debtor kind field that accepts company and consumer, and business as an alias of company."""
+
+    default_error_messages = {
+        "invalid_choice": '"{input}" is not a debtor kind; send company or consumer (business is accepted as company).'
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=DebtorKind.choices, **kwargs)
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and data in KIND_ALIASES:
+            return KIND_ALIASES[data]
+        return super().to_internal_value(data)
+
 
 class DebtorSerializer(serializers.ModelSerializer):
     """A debtor as the API returns and accepts it. Only ``name`` is required."""
+
+    kind = DebtorKindField(
+        required=False,
+        help_text=(
+            "company (default) or consumer; business, the word of the calculation endpoints, is stored as company."
+        ),
+    )
 
     class Meta:
         model = Debtor

@@ -297,7 +297,16 @@ def _totals_from_lines(lines: list[dict], total_amount: Decimal | None, vat_amou
 class InvoiceCancelSerializer(serializers.Serializer):
     """Fields of ``POST /api/v1/invoices/{id}/cancel/``."""
 
-    reason = serializers.CharField(max_length=300, help_text="Why the invoice is cancelled.")
+    reason = serializers.CharField(
+        max_length=300,
+        help_text="Why the invoice is cancelled.",
+        error_messages={
+            "required": (
+                'reason is missing; send why the invoice is cancelled, for example {{"reason": "Wrong amount"}}.'
+            ),
+            "blank": 'reason is empty; send why the invoice is cancelled, for example {{"reason": "Wrong amount"}}.',
+        },
+    )
     replaced_by = serializers.UUIDField(
         required=False, allow_null=True, default=None, help_text="Id of the invoice issued in its place."
     )

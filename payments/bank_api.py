@@ -4,9 +4,11 @@
 ``file``, or as the raw request body (application/xml, text/xml, text/plain or
 application/octet-stream). The response is 201 with the new statement, 200
 with ``duplicate`` true when the same file was imported before, or 409 with
-code ``conflict`` when an earlier file had the same message id and other content.
+code ``conflict`` when an earlier file of the same account had the same message id
+and other content.
 """
 
+import datetime as dt
 from decimal import Decimal
 
 from drf_spectacular.types import OpenApiTypes
@@ -176,7 +178,9 @@ class BankStatementViewSet(
             201: BankImportSerializer,
             200: OpenApiResponse(BankImportSerializer, description="The file was imported before; nothing changed."),
             400: ErrorSerializer,
-            409: OpenApiResponse(ErrorSerializer, description="The message id was imported with other content."),
+            409: OpenApiResponse(
+                ErrorSerializer, description="The message id was imported for this account with other content."
+            ),
             413: ErrorSerializer,
             415: ErrorSerializer,
         },
@@ -206,14 +210,17 @@ class BankStatementViewSet(
 def _import_message(result) -> str:
     statement = result.statement
     if not result.created:
+        imported_at = statement.created_at.astimezone(dt.UTC)
         return (
-            f"This file was already imported on {statement.created_at:%Y-%m-%d %H:%M} UTC "
+            f"This file was already imported on {imported_at:%Y-%m-%d %H:%M} UTC "
             f"(message id {statement.message_id}); nothing was changed."
         )
     counts = result.counts
+    entries = "entry" if statement.entry_count == 1 else "entries"
     return (
-        f"Imported {statement.entry_count} entries: {counts['applied']} applied, {counts['review']} waiting for "
-        f"review, {counts['reversed']} reversals applied, {len(statement.rejected_entries)} rejected."
+        f"Imported {statement.entry_count} {entries}. Applied: {counts['applied']}, waiting for review: "
+        f"{counts['review']}, reversals applied: {counts['reversed']}, "
+        f"rejected: {len(statement.rejected_entries)}."
     )
 
 

@@ -2,7 +2,7 @@
 
 import uuid
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from debtors.models import Debtor
 from invoices.models import DocumentKind, Invoice, Payment
@@ -12,6 +12,8 @@ from payt.models import Organization
 
 # Reversals without an identifiable original offer at most this many payments to choose from.
 REVERSAL_CANDIDATE_LIMIT = 20
+# Order of the waiting entries. The id makes the order total, so an entry's place in it is fixed.
+WAITING_ORDER = ("booking_date", "statement__created_at", "sequence", "id")
 
 
 def open_invoice_index(organization: Organization) -> OpenInvoiceIndex:
@@ -33,12 +35,16 @@ def open_invoice_index(organization: Organization) -> OpenInvoiceIndex:
 
 
 def statement_by_message_or_content(
-    organization: Organization, *, message_id: str, content_sha256: str
+    organization: Organization, *, account_iban: str, message_id: str, content_sha256: str
 ) -> BankStatement | None:
-    """Return the statement imported earlier with this message id or these exact bytes."""
+    """Return the statement imported earlier for this account with this message id, or with these exact bytes.
+
+    A bank numbers its messages per account, so another account's statement
+    may carry the same message id.
+    """
     statements = BankStatement.objects.for_organization(organization).defer("content")
     return (
-        statements.filter(message_id=message_id).first()
+        statements.filter(account_iban=account_iban, message_id=message_id).first()
         or statements.filter(content_sha256=content_sha256).first()
     )
 
@@ -83,11 +89,36 @@ def get_entry_in_organization(entry_id, organization: Organization) -> BankState
 
 def entries_waiting(organization: Organization) -> QuerySet[BankStatementEntry]:
     """Return the entries a person must decide on, oldest booking first."""
-    return (
-        entries_of(organization)
-        .filter(status=BankEntryStatus.REVIEW)
-        .order_by("booking_date", "statement__created_at", "sequence")
+    return entries_of(organization).filter(status=BankEntryStatus.REVIEW).order_by(*WAITING_ORDER)
+
+
+def waiting_index(organization: Organization, entry: BankStatementEntry) -> int | None:
+    """Return the entry's 0-based place in ``entries_waiting``, or None when it no longer waits for review."""
+    counts = entries_waiting(organization).aggregate(
+        found=Count("pk", filter=Q(pk=entry.pk)), before=Count("pk", filter=_ordered_before(entry))
     )
+    return counts["before"] if counts["found"] else None
+
+
+def _ordered_before(entry: BankStatementEntry) -> Q:
+    """Match the entries that ``WAITING_ORDER`` puts before ``entry``; PostgreSQL sorts NULL last."""
+    values = {
+        "booking_date": entry.booking_date,
+        "statement__created_at": entry.statement.created_at,
+        "sequence": entry.sequence,
+        "id": entry.pk,
+    }
+    before = Q(pk__in=[])
+    same_so_far = Q()
+    for name in WAITING_ORDER:
+        value = values[name]
+        if value is None:
+            earlier, equal = Q(**{f"{name}__isnull": False}), Q(**{f"{name}__isnull": True})
+        else:
+            earlier, equal = Q(**{f"{name}__lt": value}), Q(**{name: value})
+        before |= same_so_far & earlier
+        same_so_far &= equal
+    return before
 
 
 def waiting_count(organization: Organization) -> int:

@@ -16,6 +16,7 @@ entries and settles each one in the same transaction:
 
 import hashlib
 import logging
+import zoneinfo
 from dataclasses import dataclass, field
 from decimal import Decimal
 
@@ -57,6 +58,7 @@ logger = logging.getLogger(__name__)
 BOOKED = "BOOK"
 PAYMENT_REFERENCE_MAX_LENGTH = 140
 FILE_NAME_MAX_LENGTH = 255
+UTC_ZONE = zoneinfo.ZoneInfo("UTC")
 
 
 @dataclass
@@ -73,30 +75,39 @@ class ImportResult:
 
 @transaction.atomic
 def bank_statement_import(
-    *, organization: Organization, content: bytes, file_name: str = "", user: User | None = None
+    *,
+    organization: Organization,
+    content: bytes,
+    file_name: str = "",
+    user: User | None = None,
+    time_zone: zoneinfo.ZoneInfo = UTC_ZONE,
 ) -> ImportResult:
     """Import a bank file once and settle its entries; return the statement and whether it is new.
 
-    A file imported before (the same bytes, or the same message id with the
-    same entries) changes nothing and returns the earlier statement with
-    ``created`` False. A file that reuses the message id of an earlier import
-    with other entries raises DomainError (``conflict``, 409), because banks
-    give a corrected statement a new message id. A file that cannot be read
+    A file imported before (the same bytes, or the same account and message id
+    with the same entries) changes nothing and returns the earlier statement
+    with ``created`` False. A file that reuses the message id of an earlier
+    import for the same account with other entries raises DomainError
+    (``conflict``, 409), because banks give a corrected statement a new
+    message id. Another account's statement may reuse the message id. A file that cannot be read
     raises DomainError naming what is wrong. Entries that cannot be read are
-    listed in ``rejected_entries``, and the others are kept.
+    listed in ``rejected_entries``, and the others are kept. Error messages
+    give times in ``time_zone`` and name it.
     """
     parsed = _parse_or_reject(content)
     digest = hashlib.sha256(content).hexdigest()
     _lock_imports(organization)
 
-    existing = statement_by_message_or_content(organization, message_id=parsed.message_id, content_sha256=digest)
+    existing = statement_by_message_or_content(
+        organization, account_iban=parsed.account_iban, message_id=parsed.message_id, content_sha256=digest
+    )
     if existing is not None and not _same_file(existing, parsed, digest):
         logger.warning(
             "Bank file %s rejected: statement %s has the same message id and other content",
             parsed.message_id,
             existing.pk,
         )
-        raise _message_id_conflict(existing)
+        raise _message_id_conflict(existing, time_zone)
     if existing is not None:
         logger.info("Bank file %s was imported before as statement %s", parsed.message_id, existing.pk)
         return ImportResult(existing, False, entry_counts(existing))
@@ -166,21 +177,22 @@ def _same_file(earlier: BankStatement, parsed: ParsedBankFile, digest: str) -> b
     return same_bookings(earlier_parsed, parsed)
 
 
-def _message_id_conflict(earlier: BankStatement) -> DomainError:
+def _message_id_conflict(earlier: BankStatement, time_zone: zoneinfo.ZoneInfo) -> DomainError:
     values = {
         "message_id": earlier.message_id,
-        "date": earlier.created_at.strftime("%Y-%m-%d %H:%M"),
+        "date": earlier.created_at.astimezone(time_zone).strftime("%Y-%m-%d %H:%M"),
+        "time_zone": time_zone.key,
         "file_name": earlier.file_name,
     }
     if earlier.file_name:
         message = _(
-            "Message id %(message_id)s was already imported on %(date)s UTC from file %(file_name)s, "
+            "Message id %(message_id)s was already imported on %(date)s (%(time_zone)s) from file %(file_name)s, "
             "with other content; nothing was imported. A corrected statement needs a new message id: "
             "export it again from your bank."
         )
     else:
         message = _(
-            "Message id %(message_id)s was already imported on %(date)s UTC, with other content; "
+            "Message id %(message_id)s was already imported on %(date)s (%(time_zone)s), with other content; "
             "nothing was imported. A corrected statement needs a new message id: export it again from your bank."
         )
     return DomainError(message % values, code="conflict", field="file", status_code=http_status.HTTP_409_CONFLICT)

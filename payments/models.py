@@ -165,8 +165,8 @@ class BankStatement(TenantModel):
     """One imported bank file: a CAMT.053 statement, a CAMT.054 notification or an MT940 file.
 
     A file is imported once. ``message_id`` is the CAMT group header's MsgId, or
-    for MT940 the transaction reference, account and statement number; the
-    content hash catches the same bytes under another name.
+    for MT940 the transaction reference, account and statement number, and is
+    unique per account. The content hash catches the same bytes under another name.
     """
 
     file_format = models.CharField(_("format"), max_length=10, choices=BankFileFormat.choices)
@@ -187,7 +187,10 @@ class BankStatement(TenantModel):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
-            models.UniqueConstraint(fields=["organization", "message_id"], name="bankstatement_unique_message"),
+            # Banks number messages per account, so two accounts may send the same message id.
+            models.UniqueConstraint(
+                fields=["organization", "account_iban", "message_id"], name="bankstatement_unique_account_message"
+            ),
             models.UniqueConstraint(fields=["organization", "content_sha256"], name="bankstatement_unique_content"),
         ]
 

@@ -129,12 +129,20 @@ def media_type_of(request) -> str:
     return parse_header_parameters(request.content_type or "")[0].strip().lower()
 
 
+def _has_no_body(request) -> bool:
+    """Return whether the request declares no body: no chunked transfer and a Content-Length of 0 or none."""
+    if "chunked" in request.META.get("HTTP_TRANSFER_ENCODING", "").lower():
+        return False
+    return _declared_length({"request": request}) == 0
+
+
 class ApiViewMixin:
     """Defaults of every API view: JSON responses, bounded JSON bodies, UUID lookups.
 
     Put it after ``TenantApiViewMixin`` in the bases. A request with a body
     whose Content-Type no parser of the view accepts gets 415 naming the
-    header, before its body is read.
+    header, before its body is read. An empty request without a Content-Type
+    is accepted and parsed as no fields.
     """
 
     renderer_classes = [JSONRenderer]
@@ -159,6 +167,10 @@ class ApiViewMixin:
         accepted = [parser.media_type for parser in self.get_parsers()]
         media_type = media_type_of(request)
         if media_type in accepted:
+            return
+        if not media_type and _has_no_body(request):
+            # curl -X POST without -d sends neither a body nor a Content-Type,
+            # and DRF reads that as no fields, so the serializer names what is missing.
             return
         received = repr(request.content_type[:100]) if media_type else "missing"
         raise DomainError(

@@ -131,3 +131,21 @@ def test_list_paginates(alfa_api, debtors):
     assert page["count"] == 3
     assert len(page["results"]) == 1
     assert page["results"][0]["name"] == "De Kopergroep"
+
+
+def test_bad_kind_lists_valid_values(alfa_api):
+    response = post_json(alfa_api, DEBTORS_URL, {"name": "Koper", "kind": "person"})
+
+    error = assert_error(response, 400, "kind")
+    assert error["fields"]["kind"] == [
+        '"person" is not a debtor kind; send company or consumer (business is accepted as company).'
+    ]
+
+
+def test_kind_business_stored_as_company(alfa_api, org_alfa):
+    response = post_json(alfa_api, DEBTORS_URL, {"name": "Koper BV", "kind": "business"})
+
+    assert response.status_code == 201, response.content
+    assert response.json()["kind"] == "company"
+    with tenant_context(org_alfa):
+        assert Debtor.objects.get(pk=response.json()["id"]).kind == "company"

@@ -114,3 +114,30 @@ def test_api_cancel_foreign_replacement_rejected(alfa_api, org_alfa, org_bravo, 
 
     assert response.status_code == 400
     assert "replaced_by" in response.json()["error"]["fields"]
+
+
+def test_api_cancel_empty_body_names_reason(alfa_api, org_alfa, make_invoice):
+    invoice = make_invoice(org_alfa, number="INV-C-20")
+
+    # The request curl -X POST sends: no body and no Content-Type header.
+    response = alfa_api.post(f"/api/v1/invoices/{invoice.pk}/cancel/")
+
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert list(error["fields"]) == ["reason"]
+    assert error["fields"]["reason"] == [
+        'reason is missing; send why the invoice is cancelled, for example {"reason": "Wrong amount"}.'
+    ]
+    with tenant_context(org_alfa):
+        assert Invoice.objects.get(pk=invoice.pk).cancelled_at is None
+
+
+def test_api_cancel_body_without_content_type_rejected(alfa_api, org_alfa, make_invoice):
+    invoice = make_invoice(org_alfa, number="INV-C-21")
+
+    response = alfa_api.generic("POST", f"/api/v1/invoices/{invoice.pk}/cancel/", b'{"reason": "x"}', content_type="")
+
+    assert response.status_code == 415, response.content
+    assert response.json()["error"]["fields"] == {
+        "Content-Type": ["Content-Type missing is not supported here; send the body as application/json."]
+    }

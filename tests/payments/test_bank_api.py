@@ -1,5 +1,6 @@
 """REST API of bank statements: upload, list, decide, and isolation between organisations."""
 
+import datetime as dt
 from decimal import Decimal
 
 import pytest
@@ -82,6 +83,50 @@ def test_same_message_id_other_content_is_409(org_alfa, alfa_api):
     assert "already imported" in message
     with tenant_context(org_alfa):
         assert BankStatement.objects.count() == 1
+
+
+def test_same_message_id_other_account_is_imported(org_alfa, alfa_api):
+    original = fixture_bytes("test-camt054.xml")
+    other_account = original.replace(b"NL77ABNA0574908765", b"NL91ABNA0417164300").replace(
+        b">5.00</Amt>", b">7.00</Amt>"
+    )
+    first = upload(alfa_api, "test-camt054.xml")
+
+    second = alfa_api.post(URL, {"file": SimpleUploadedFile("other.xml", other_account)}, format="multipart")
+
+    assert second.status_code == 201, second.content
+    assert second.json()["message_id"] == first.json()["message_id"]
+    assert second.json()["account_iban"] == "NL91ABNA0417164300"
+    assert second.json()["duplicate"] is False
+    with tenant_context(org_alfa):
+        assert BankStatement.objects.count() == 2
+
+
+def test_same_account_message_id_changed_is_409(org_alfa, alfa_api):
+    upload(alfa_api, "test-camt054.xml")
+    other_account = fixture_bytes("test-camt054.xml").replace(b"NL77ABNA0574908765", b"NL91ABNA0417164300")
+    alfa_api.post(URL, {"file": SimpleUploadedFile("other.xml", other_account)}, format="multipart")
+    changed = other_account.replace(b">5.00</Amt>", b">7.00</Amt>")
+
+    response = alfa_api.post(URL, {"file": SimpleUploadedFile("changed.xml", changed)}, format="multipart")
+
+    assert response.status_code == 409, response.content
+    assert "from file other.xml" in response.json()["error"]["message"]
+    with tenant_context(org_alfa):
+        assert BankStatement.objects.count() == 2
+
+
+def test_import_message_singular_and_utc(org_alfa, alfa_api):
+    first = upload(alfa_api, "test-camt054.xml")
+
+    second = upload(alfa_api, "test-camt054.xml")
+
+    assert first.json()["message"] == (
+        "Imported 1 entry. Applied: 0, waiting for review: 1, reversals applied: 0, rejected: 0."
+    )
+    created_at = dt.datetime.fromisoformat(first.json()["created_at"]).astimezone(dt.UTC)
+    utc_minute = f"{created_at:%Y-%m-%d %H:%M} UTC"
+    assert second.json()["message"].startswith(f"This file was already imported on {utc_minute} ")
 
 
 def test_upload_raw_mt940_body(org_alfa, alfa_api):

@@ -1,7 +1,9 @@
 """Bank pages of the dashboard: upload, statement detail, reconciliation, and who may do what."""
 
+import datetime as dt
 import html
 import re
+import zoneinfo
 from decimal import Decimal
 
 import pytest
@@ -12,6 +14,7 @@ from django.test.utils import CaptureQueriesContext
 
 from invoices.models import Payment
 from invoices.services import payment_register
+from payments import bank_selectors
 from payments.bank_services import bank_statement_import
 from payments.models import BankEntryStatus, BankStatement, BankStatementEntry
 from payt.models import Role
@@ -69,7 +72,7 @@ def test_upload_page_imports_file(org_alfa, bob_client):
         statement = BankStatement.objects.get()
     assert response.redirect_chain[-1][0] == f"/bank/statements/{statement.pk}/"
     page = response.content.decode()
-    assert "Imported 1 entries: 0 applied, 1 waiting for review" in page
+    assert "Imported 1 entry. Applied: 0, waiting for review: 1, reversals applied: 0, rejected: 0." in page
     assert 'data-position="1" data-status="review"' in page
 
 
@@ -83,6 +86,32 @@ def test_upload_same_file_again_says_so(org_alfa, bob_client):
         assert BankStatement.objects.count() == 1
 
 
+def test_upload_again_shows_organization_time(org_alfa, bob_client):
+    assert org_alfa.time_zone == "Europe/Amsterdam"
+    for _ in range(2):
+        upload = SimpleUploadedFile("test-camt054.xml", fixture_bytes("test-camt054.xml"))
+        response = bob_client.post("/bank/", {"file": upload}, follow=True)
+
+    with tenant_context(org_alfa):
+        created_at = BankStatement.objects.get().created_at
+    local = created_at.astimezone(zoneinfo.ZoneInfo("Europe/Amsterdam")).strftime("%Y-%m-%d %H:%M")
+    utc = created_at.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M")
+    assert local != utc
+    page = response.content.decode()
+    assert f"This file was already imported on {local} (Europe/Amsterdam); nothing was changed." in page
+    assert utc not in page
+
+
+def test_upload_counts_in_dutch(org_alfa, bob):
+    client = logged_in(bob, "nl")
+    upload = SimpleUploadedFile("test-camt054.xml", fixture_bytes("test-camt054.xml"))
+
+    page = client.post("/bank/", {"file": upload}, follow=True).content.decode()
+
+    expected = "1 post geïmporteerd. Verwerkt: 0, wachtend op controle: 1, terugboekingen verwerkt: 0, afgewezen: 0."
+    assert expected in page
+
+
 def test_upload_same_message_id_other_content(org_alfa, bob_client):
     original = fixture_bytes("test-camt054.xml")
     bob_client.post("/bank/", {"file": SimpleUploadedFile("first.xml", original)})
@@ -93,7 +122,7 @@ def test_upload_same_message_id_other_content(org_alfa, bob_client):
     page = response.content.decode()
     assert response.status_code == 400
     assert "was already imported on" in page
-    assert "from file first.xml, with other content; nothing was imported." in page
+    assert "(Europe/Amsterdam) from file first.xml, with other content; nothing was imported." in page
     assert "needs a new message id" in page
     assert "This file was already imported on" not in page
     with tenant_context(org_alfa):
@@ -368,3 +397,88 @@ def test_language_switch_after_failed_split(org_alfa, bob_client, entry_on_page_
     assert response.redirect_chain == [("/bank/reconciliation/?page=2", 302)]
     assert response.status_code == 200
     assert "Pagina 2 van 2" in response.content.decode()
+
+
+@pytest.fixture
+def first_entry_of_page_three(org_alfa):
+    """76 unmatched credits: the 51st (51.11) opens page 3, and a page 1 entry is there to set aside."""
+    seed_invoice(org_alfa, number="PAGE-3", total="20.00", debtor_name="Paging BV")
+    with tenant_context(org_alfa):
+        result = bank_statement_import(organization=org_alfa, content=unmatched_credits(76, "PAGED-76"))
+        entries = {entry.sequence: entry for entry in BankStatementEntry.objects.filter(statement=result.statement)}
+    assert entries[51].amount == Decimal("51.11")
+    return entries[51], entries[1]
+
+
+def test_failed_confirm_follows_entry_to_earlier_page(org_alfa, bob_client, first_entry_of_page_three):
+    entry, on_page_one = first_entry_of_page_three
+    page_three = bob_client.get("/bank/reconciliation/?page=3").content.decode()
+    assert f'id="entry-{entry.pk}"' in page_three
+    # Another tab sets aside an entry of page 1, so the entry moves to page 2.
+    page_one = bob_client.get("/bank/reconciliation/?page=1").content.decode()
+    assert bob_client.post(form_action(page_one, on_page_one, "dismiss")).status_code == 302
+
+    response = bob_client.post(form_action(page_three, entry, "confirm"), confirm_data(entry, [("PAGE-3", "60.00")]))
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert "Page 2 of 3" in page
+    card = page.split(f'id="entry-{entry.pk}"')[1].split("</section>")[0]
+    assert "60.00 is more than the 20.00 still open on invoice PAGE-3." in card
+    assert 'value="PAGE-3"' in card
+    assert 'value="60.00"' in card
+    assert f'action="/bank/entries/{entry.pk}/confirm/?page=2"' in card
+    assert language_next(page) == "/bank/reconciliation/?page=2"
+    with tenant_context(org_alfa):
+        assert BankStatementEntry.objects.get(pk=entry.pk).status == BankEntryStatus.REVIEW
+
+
+def test_failed_confirm_of_entry_set_aside(org_alfa, bob_client, first_entry_of_page_three):
+    entry, _page_one_entry = first_entry_of_page_three
+    page_three = bob_client.get("/bank/reconciliation/?page=3").content.decode()
+    # Another tab sets this very entry aside.
+    assert bob_client.post(form_action(page_three, entry, "dismiss")).status_code == 302
+
+    response = bob_client.post(form_action(page_three, entry, "confirm"), confirm_data(entry, [("PAGE-3", "60.00")]))
+
+    page = response.content.decode()
+    assert response.status_code == 400
+    assert f'id="entry-{entry.pk}"' not in page
+    notices = page.split('<ul class="errorlist notices" role="alert">')[1].split("</ul>")[0]
+    assert (
+        "The entry at position 51 of file PAGED-76 no longer waits for review: its status is now Ignored. "
+        "Nothing was changed; it was decided in another window or by another person."
+    ) in html.unescape(notices)
+    assert "Page 3 of 3" in page
+
+
+def test_waiting_index_matches_page_order(org_alfa):
+    """Two files with shared, earlier, later and missing booking dates: each index is its list place.
+
+    An entry without a booking date has a value date only; PostgreSQL sorts it last.
+    """
+
+    def credits(message_id: str, dates: list[str | None]) -> bytes:
+        entries = "".join(
+            f'<Ntry><Amt Ccy="EUR">{index + 1}.07</Amt><CdtDbtInd>CRDT</CdtDbtInd><Sts>BOOK</Sts>'
+            + (f"<BookgDt><Dt>{day}</Dt></BookgDt>" if day else "<ValDt><Dt>2026-03-01</Dt></ValDt>")
+            + f"<NtryDtls><TxDtls><RmtInf><Ustrd>gift {index}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>"
+            for index, day in enumerate(dates)
+        )
+        return (
+            '<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02"><BkToCstmrStmt>'
+            f"<GrpHdr><MsgId>{message_id}</MsgId></GrpHdr><Stmt><Id>S</Id>{entries}</Stmt>"
+            "</BkToCstmrStmt></Document>"
+        ).encode()
+
+    with tenant_context(org_alfa):
+        bank_statement_import(organization=org_alfa, content=credits("A", ["2026-04-02", None, "2026-04-01"]))
+        bank_statement_import(organization=org_alfa, content=credits("B", [None, "2026-04-01", "2026-04-02"]))
+        ordered = list(bank_selectors.entries_waiting(org_alfa))
+        assert len(ordered) == 6
+        assert [entry.booking_date is None for entry in ordered] == [False, False, False, False, True, True]
+        for place, entry in enumerate(ordered):
+            assert bank_selectors.waiting_index(org_alfa, entry) == place, entry.amount
+        BankStatementEntry.objects.filter(pk=ordered[2].pk).update(status=BankEntryStatus.IGNORED)
+        assert bank_selectors.waiting_index(org_alfa, ordered[2]) is None
+        assert bank_selectors.waiting_index(org_alfa, ordered[5]) == 4
