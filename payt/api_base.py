@@ -141,8 +141,8 @@ class ApiViewMixin:
 
     Put it after ``TenantApiViewMixin`` in the bases. A request with a body
     whose Content-Type no parser of the view accepts gets 415 naming the
-    header, before its body is read. An empty request without a Content-Type
-    is accepted and parsed as no fields.
+    header, before its body is read. A request that declares no body is
+    accepted whatever its Content-Type and parsed as no fields.
     """
 
     renderer_classes = [JSONRenderer]
@@ -168,9 +168,10 @@ class ApiViewMixin:
         media_type = media_type_of(request)
         if media_type in accepted:
             return
-        if not media_type and _has_no_body(request):
-            # curl -X POST without -d sends neither a body nor a Content-Type,
-            # and DRF reads that as no fields, so the serializer names what is missing.
+        if _has_no_body(request):
+            # curl -X POST without -d sends neither a body nor a Content-Type, and
+            # Python's wsgiref server (runserver) then reports text/plain. DRF reads an
+            # empty body as no fields, so the serializer names what is missing.
             return
         received = repr(request.content_type[:100]) if media_type else "missing"
         raise DomainError(

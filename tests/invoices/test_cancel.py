@@ -132,6 +132,16 @@ def test_api_cancel_empty_body_names_reason(alfa_api, org_alfa, make_invoice):
         assert Invoice.objects.get(pk=invoice.pk).cancelled_at is None
 
 
+def test_api_cancel_empty_text_plain_names_reason(alfa_api, org_alfa, make_invoice):
+    invoice = make_invoice(org_alfa, number="INV-C-22")
+
+    # Python's wsgiref server, behind runserver, fills in text/plain when a request has no Content-Type.
+    response = alfa_api.generic("POST", f"/api/v1/invoices/{invoice.pk}/cancel/", b"", content_type="text/plain")
+
+    assert response.status_code == 400, response.content
+    assert list(response.json()["error"]["fields"]) == ["reason"]
+
+
 def test_api_cancel_body_without_content_type_rejected(alfa_api, org_alfa, make_invoice):
     invoice = make_invoice(org_alfa, number="INV-C-21")
 
