@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import DecimalField, F, OuterRef, QuerySet, Subquery, Sum, Value
+from django.db.models import DecimalField, F, OuterRef, Q, QuerySet, Subquery, Sum, Value
 from django.db.models.functions import Coalesce
 
 from debtors.models import Debtor
@@ -107,29 +107,41 @@ def _add_refundable(organization: Organization, rows: list[UnallocatedPayment]) 
     mollie_ids = [mollie_payment.pk for mollie_payment in mollie_payments.values() if mollie_payment is not None]
     if not mollie_ids:
         return
-    pending = dict(
-        MollieRefund.objects.for_organization(organization)
+    # A refund paired with a credit note is taken off the invoices, not off the
+    # unallocated money, so it holds none of this row's money but still lowers
+    # what Mollie can refund.
+    pending = {
+        mollie_payment_id: (held or ZERO, total or ZERO)
+        for mollie_payment_id, held, total in MollieRefund.objects.for_organization(organization)
         .filter(mollie_payment_id__in=mollie_ids, applied_amount=0, status__in=ACTIVE_REFUND_STATUSES)
         .values("mollie_payment_id")
-        .annotate(total=Sum("amount"))
-        .values_list("mollie_payment_id", "total")
-    )
+        .annotate(held=Sum("amount", filter=Q(credit_note__isnull=True)), total=Sum("amount"))
+        .values_list("mollie_payment_id", "held", "total")
+    }
     for row in rows:
         mollie_payment = mollie_payments[row.payment.pk]
         if mollie_payment is None:
             continue
-        row.refund_pending = pending.get(mollie_payment.pk, ZERO)
-        row.refundable = max(min(row.unallocated - row.refund_pending, mollie_payment.refundable_amount), ZERO)
+        held, total = pending.get(mollie_payment.pk, (ZERO, ZERO))
+        row.refund_pending = held
+        refundable_at_mollie = mollie_payment.refundable_amount - total
+        row.refundable = max(min(row.unallocated - held, refundable_at_mollie), ZERO)
 
 
 def refunds_pending_for_payment(payment: Payment) -> Decimal:
-    """Return the money of a payment that requested Mollie refunds will return but that is not taken off yet.
+    """Return the unallocated money of a payment that requested Mollie refunds will take but have not taken yet.
 
-    Zero for a payment that did not come from Mollie.
+    Refunds paired with a credit note are left out, because they are taken off
+    the invoices. Zero for a payment that did not come from Mollie.
     """
     return (
         MollieRefund.objects.for_organization(payment.organization_id)
-        .filter(mollie_payment__payment_id=payment.pk, applied_amount=0, status__in=ACTIVE_REFUND_STATUSES)
+        .filter(
+            mollie_payment__payment_id=payment.pk,
+            applied_amount=0,
+            status__in=ACTIVE_REFUND_STATUSES,
+            credit_note__isnull=True,
+        )
         .aggregate(total=Sum("amount"))["total"]
         or ZERO
     )

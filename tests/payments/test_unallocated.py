@@ -375,3 +375,20 @@ def test_page_query_count_is_pinned(alfa_debtor, bob, django_assert_max_num_quer
         page = client.get(PAGE_URL)
 
     assert page.content.decode().count("data-payment-id=") == rows
+
+
+def test_credit_note_refund_leaves_surplus_free(surplus, alfa_debtor, bob):
+    from payments.refunds import mollie_refund_create
+    from tests.payments.test_refund_api import credit_note
+
+    note = credit_note(alfa_debtor, "CN-S", "10.00")
+    later = alfa_debtor.invoice("INV-C", "15.00")
+    with tenant_context(alfa_debtor.organization):
+        mollie_refund_create(mollie_payment=surplus, amount=Decimal("10.00"), credit_note=note)
+    url = reverse("dashboard:unallocated_allocate", args=[surplus.payment_id])
+
+    response = dashboard_client(bob).post(url, {"invoice": str(later.pk)}, follow=True)
+
+    # The paired refund is taken off the invoices when Mollie reports it, so the surplus stays free.
+    assert "EUR 10.00 of the payment allocated to INV-C." in response.content.decode()
+    assert invoice_of(alfa_debtor, later.pk).open_amount == Decimal("5.00")
