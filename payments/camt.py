@@ -61,7 +61,9 @@ def parse_camt(content: bytes) -> ParsedBankFile:
     reports = message.findall(report_tag)
     for statement_index, report in enumerate(reports, start=1):
         if not parsed.account_iban:
-            parsed.account_iban = _text(report, "Acct/Id/IBAN") or _text(report, "Acct/Id/Othr/Id")
+            account = _text(report, "Acct/Id/IBAN") or _text(report, "Acct/Id/Othr/Id")
+            # Written as MT940 stores it, so one account has one key for duplicate checks.
+            parsed.account_iban = re.sub(r"\s", "", account).upper()[:34]
         for entry_index, entry in enumerate(report.findall("Ntry"), start=1):
             _read_entry(parsed, entry, statement_index, len(reports), entry_index)
     return parsed

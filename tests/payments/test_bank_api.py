@@ -102,6 +102,18 @@ def test_same_message_id_other_account_is_imported(org_alfa, alfa_api):
         assert BankStatement.objects.count() == 2
 
 
+def test_account_written_with_spaces_is_same_account(org_alfa, alfa_api):
+    upload(alfa_api, "test-camt054.xml")
+    spaced = fixture_bytes("test-camt054.xml").replace(b"NL77ABNA0574908765", b"nl77 abna 0574 9087 65")
+    changed = spaced.replace(b">5.00</Amt>", b">7.00</Amt>")
+
+    response = alfa_api.post(URL, {"file": SimpleUploadedFile("spaced.xml", changed)}, format="multipart")
+
+    assert response.status_code == 409, response.content
+    with tenant_context(org_alfa):
+        assert list(BankStatement.objects.values_list("account_iban", flat=True)) == ["NL77ABNA0574908765"]
+
+
 def test_same_account_message_id_changed_is_409(org_alfa, alfa_api):
     upload(alfa_api, "test-camt054.xml")
     other_account = fixture_bytes("test-camt054.xml").replace(b"NL77ABNA0574908765", b"NL91ABNA0417164300")
