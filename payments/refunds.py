@@ -158,7 +158,8 @@ def _refunds_pending(mollie_payment: MolliePayment) -> Decimal:
 def _check_refund_amount(mollie_payment: MolliePayment, amount: Decimal) -> None:
     if amount <= 0:
         raise DomainError(
-            f"Refund amount {format_amount(amount)} must be above zero.",
+            gettext("Refund amount %(amount)s must be above zero; enter the amount to return to the debtor.")
+            % {"amount": format_amount(amount)},
             code="invalid_amount",
             field="amount",
             status_code=http_status.HTTP_422_UNPROCESSABLE_ENTITY,
@@ -173,15 +174,23 @@ def _check_refund_amount(mollie_payment: MolliePayment, amount: Decimal) -> None
     pending = _refunds_pending(mollie_payment)
     refundable = max(mollie_payment.refundable_amount - pending, ZERO)
     if amount > refundable:
-        waiting = (
-            f" after the {mollie_payment.currency} {format_amount(pending)} of refunds already requested"
-            if pending > 0
-            else ""
-        )
+        facts = {
+            "amount": f"{mollie_payment.currency} {format_amount(amount)}",
+            "refundable": f"{mollie_payment.currency} {format_amount(refundable)}",
+            "payment": mollie_payment.mollie_id or mollie_payment.pk,
+            "pending": f"{mollie_payment.currency} {format_amount(pending)}",
+        }
+        if pending > 0:
+            message = gettext(
+                "Refund of %(amount)s exceeds the refundable amount %(refundable)s of Mollie payment "
+                "%(payment)s after the %(pending)s of refunds already requested."
+            )
+        else:
+            message = gettext(
+                "Refund of %(amount)s exceeds the refundable amount %(refundable)s of Mollie payment %(payment)s."
+            )
         raise DomainError(
-            f"Refund of {mollie_payment.currency} {format_amount(amount)} exceeds the refundable amount "
-            f"{mollie_payment.currency} {format_amount(refundable)} "
-            f"of Mollie payment {mollie_payment.mollie_id or mollie_payment.pk}{waiting}.",
+            message % facts,
             code="exceeds_refundable",
             field="amount",
             status_code=http_status.HTTP_422_UNPROCESSABLE_ENTITY,

@@ -36,6 +36,11 @@ class UnallocatedPayment:
     refundable: Decimal = ZERO
     refund_pending: Decimal = ZERO
 
+    @property
+    def allocatable(self) -> Decimal:
+        """Unallocated money that no requested refund holds."""
+        return max(self.unallocated - self.refund_pending, ZERO)
+
 
 def _with_unallocated(organization: Organization, payments: QuerySet[Payment]) -> QuerySet[Payment]:
     money = DecimalField(max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES)

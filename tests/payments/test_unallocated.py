@@ -392,3 +392,27 @@ def test_credit_note_refund_leaves_surplus_free(surplus, alfa_debtor, bob):
     # The paired refund is taken off the invoices when Mollie reports it, so the surplus stays free.
     assert "EUR 10.00 of the payment allocated to INV-C." in response.content.decode()
     assert invoice_of(alfa_debtor, later.pk).open_amount == Decimal("5.00")
+
+
+def test_allocate_form_hidden_while_refund_holds_all(surplus, alfa_debtor, bob):
+    alfa_debtor.invoice("INV-C", "15.00")
+    client = dashboard_client(bob)
+    client.post(reverse("dashboard:unallocated_refund", args=[surplus.payment_id]), {"amount": "10.00"})
+
+    page = client.get(PAGE_URL).content.decode()
+
+    [row] = rows_of(alfa_debtor)
+    assert row.allocatable == Decimal("0.00")
+    assert reverse("dashboard:unallocated_allocate", args=[surplus.payment_id]) not in page
+
+
+def test_refund_of_nothing_left_rejected_in_dutch(surplus, mollie_server, alfa_debtor, bob):
+    url = reverse("dashboard:unallocated_refund", args=[surplus.payment_id])
+    client = dashboard_client(bob, "nl")
+    client.post(url, {"amount": "10.00"})
+
+    # A stale form without an amount asks for all that is left, which is nothing.
+    response = client.post(url, follow=True)
+
+    assert "Terugbetalingsbedrag 0.00 moet groter zijn dan nul" in response.content.decode()
+    assert len(mollie_server.store.get_payment(surplus.mollie_id).refunds) == 1
