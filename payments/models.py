@@ -113,6 +113,9 @@ class MollieRefundSource(models.TextChoices):
 # Mollie's refund statuses in which the money is on its way back to the payer.
 ACTIVE_REFUND_STATUSES = frozenset({"queued", "pending", "processing", "refunded"})
 
+# Refunds on their way to the payer whose money is not taken off the invoices or the payment yet.
+PENDING_REFUNDS = models.Q(applied_amount=0, status__in=ACTIVE_REFUND_STATUSES)
+
 
 class MollieRefund(TenantModel):
     """A refund on a Mollie payment, requested here or found in what Mollie reports.

@@ -38,6 +38,7 @@ from payments import notifications
 from payments.events import mollie_event_record
 from payments.models import (
     ACTIVE_REFUND_STATUSES,
+    PENDING_REFUNDS,
     MolliePayment,
     MolliePaymentStatus,
     MollieRefund,
@@ -148,9 +149,9 @@ def _refund_idempotency_key(mollie_payment: MolliePayment, amount: Decimal, cred
 def _refunds_pending(mollie_payment: MolliePayment) -> Decimal:
     """Return the refunds requested here or reported by Mollie that are not taken off the payment yet."""
     return (
-        MollieRefund.objects.filter(
-            mollie_payment=mollie_payment, applied_amount=0, status__in=ACTIVE_REFUND_STATUSES
-        ).aggregate(total=Sum("amount"))["total"]
+        MollieRefund.objects.filter(PENDING_REFUNDS, mollie_payment=mollie_payment).aggregate(total=Sum("amount"))[
+            "total"
+        ]
         or ZERO
     )
 
@@ -234,9 +235,7 @@ def _check_credit_note(mollie_payment: MolliePayment, credit_note: Invoice, amou
             field="credit_note",
         )
     paired = (
-        MollieRefund.objects.filter(
-            credit_note=credit_note, applied_amount=0, status__in=ACTIVE_REFUND_STATUSES
-        ).aggregate(total=Sum("amount"))["total"]
+        MollieRefund.objects.filter(PENDING_REFUNDS, credit_note=credit_note).aggregate(total=Sum("amount"))["total"]
         or ZERO
     )
     available = credit_note.open_amount - paired

@@ -16,7 +16,7 @@ from django.db.models.functions import Coalesce
 from debtors.models import Debtor
 from invoices.models import Allocation, Invoice, Payment
 from invoices.selectors import receivable_invoices
-from payments.models import ACTIVE_REFUND_STATUSES, MollieRefund
+from payments.models import PENDING_REFUNDS, MollieRefund
 from payt.models import Organization
 from payt.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, ZERO
 
@@ -113,24 +113,24 @@ def _add_refundable(organization: Organization, rows: list[UnallocatedPayment]) 
     if not mollie_ids:
         return
     # A refund paired with a credit note is taken off the invoices, not off the
-    # unallocated money, so it holds none of this row's money but still lowers
-    # what Mollie can refund.
+    # unallocated money. So it keeps none of this row's money back, but it still
+    # lowers what Mollie can refund.
     pending = {
-        mollie_payment_id: (held or ZERO, total or ZERO)
-        for mollie_payment_id, held, total in MollieRefund.objects.for_organization(organization)
-        .filter(mollie_payment_id__in=mollie_ids, applied_amount=0, status__in=ACTIVE_REFUND_STATUSES)
+        mollie_payment_id: (reserved or ZERO, total or ZERO)
+        for mollie_payment_id, reserved, total in MollieRefund.objects.for_organization(organization)
+        .filter(PENDING_REFUNDS, mollie_payment_id__in=mollie_ids)
         .values("mollie_payment_id")
-        .annotate(held=Sum("amount", filter=Q(credit_note__isnull=True)), total=Sum("amount"))
-        .values_list("mollie_payment_id", "held", "total")
+        .annotate(reserved=Sum("amount", filter=Q(credit_note__isnull=True)), total=Sum("amount"))
+        .values_list("mollie_payment_id", "reserved", "total")
     }
     for row in rows:
         mollie_payment = mollie_payments[row.payment.pk]
         if mollie_payment is None:
             continue
-        held, total = pending.get(mollie_payment.pk, (ZERO, ZERO))
-        row.refund_pending = held
+        reserved, total = pending.get(mollie_payment.pk, (ZERO, ZERO))
+        row.refund_pending = reserved
         refundable_at_mollie = mollie_payment.refundable_amount - total
-        row.refundable = max(min(row.unallocated - held, refundable_at_mollie), ZERO)
+        row.refundable = max(min(row.unallocated - reserved, refundable_at_mollie), ZERO)
 
 
 def refunds_pending_for_payment(payment: Payment) -> Decimal:
@@ -141,12 +141,7 @@ def refunds_pending_for_payment(payment: Payment) -> Decimal:
     """
     return (
         MollieRefund.objects.for_organization(payment.organization_id)
-        .filter(
-            mollie_payment__payment_id=payment.pk,
-            applied_amount=0,
-            status__in=ACTIVE_REFUND_STATUSES,
-            credit_note__isnull=True,
-        )
+        .filter(PENDING_REFUNDS, mollie_payment__payment_id=payment.pk, credit_note__isnull=True)
         .aggregate(total=Sum("amount"))["total"]
         or ZERO
     )

@@ -411,7 +411,7 @@ def test_refund_of_nothing_left_rejected_in_dutch(surplus, mollie_server, alfa_d
     client = dashboard_client(bob, "nl")
     client.post(url, {"amount": "10.00"})
 
-    # A stale form without an amount asks for all that is left, which is nothing.
+    # A stale form without an amount requests all that is left, which is nothing.
     response = client.post(url, follow=True)
 
     assert "Terugbetalingsbedrag 0.00 moet groter zijn dan nul" in response.content.decode()
