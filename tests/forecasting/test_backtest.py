@@ -32,11 +32,6 @@ def test_ar_ibm_meets_the_target_bands(ar_ibm_results):
     assert metrics.auc_on_time >= 0.90
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the 142 disputed test invoices are covered 94.4% of the time with per-group calibration; "
-    "their calibration window held harder disputed invoices than the months after the cutoff",
-)
 def test_ar_ibm_disputed_coverage_in_band(ar_ibm_results):
     with_flag, _ = ar_ibm_results
     assert 0.88 <= with_flag.metrics.coverage_disputed <= 0.92

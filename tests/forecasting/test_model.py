@@ -70,28 +70,28 @@ def test_predict_rejects_other_feature_columns(generated):
 
 
 def test_calibration_widens_each_group_by_its_own_scores():
-    # 150 undisputed rows with scores 1..150 and 120 disputed rows with 1001..1120, at issue, deep history.
-    scores = np.concatenate([np.arange(1, 151), np.arange(1001, 1121)]).astype(float)
-    groups = np.array([(0, 0, 2)] * 150 + [(0, 1, 2)] * 120)
+    # 450 undisputed rows with scores 1..450 and 420 disputed rows with 1001..1420, at issue, deep history.
+    scores = np.concatenate([np.arange(1, 451), np.arange(1001, 1421)]).astype(float)
+    groups = np.array([(0, 0, 2)] * 450 + [(0, 1, 2)] * 420)
     model = PaymentForecaster()
 
     model._calibrate(scores, groups)
 
-    assert model.widening["0/0/2"] == 136.0  # ceil(151 * 0.9) = 136th smallest
-    assert model.widening["0/1/2"] == 1109.0  # ceil(121 * 0.9) = 109th smallest
-    assert model._widening_for(np.array([(0, 0, 2), (0, 1, 2)])).tolist() == [136.0, 1109.0]
+    assert model.widening["0/0/2"] == 406.0  # ceil(451 * 0.9) = 406th smallest
+    assert model.widening["0/1/2"] == 1379.0  # ceil(421 * 0.9) = 379th smallest
+    assert model._widening_for(np.array([(0, 0, 2), (0, 1, 2)])).tolist() == [406.0, 1379.0]
 
 
 def test_small_group_falls_back_to_its_parent():
-    # The 99 disputed rows without history are one short of a group of their own.
-    scores = np.concatenate([np.arange(1, 151), np.full(99, 500.0)])
-    groups = np.array([(0, 0, 2)] * 150 + [(0, 1, 0)] * 99)
+    # The 399 disputed rows without history are one short of a group of their own.
+    scores = np.concatenate([np.arange(1, 451), np.full(399, 500.0)])
+    groups = np.array([(0, 0, 2)] * 450 + [(0, 1, 0)] * 399)
     model = PaymentForecaster()
 
     model._calibrate(scores, groups)
 
     assert "0/1/0" not in model.widening
-    assert model.calibration_rows["0/1/0"] == 99
+    assert model.calibration_rows["0/1/0"] == 399
     assert model._widening_for(np.array([(0, 1, 0)])).tolist() == [model.widening["0/*/*"]]
     assert model._widening_for(np.array([(1, 1, 1)])).tolist() == [model.widening["*/*/*"]]
 
