@@ -87,7 +87,7 @@ def test_csv_bad_rows_are_reported_by_line(tmp_path):
         + GOOD_ROW.replace("1/15/2013", "15/1/2013")
         + GOOD_ROW.replace(",No,", ",Maybe,")
         + GOOD_ROW.replace("55.94", "lots")
-        + GOOD_ROW.replace(",1/15/2013,", ",,")
+        + GOOD_ROW.replace(",1/15/2013,", ",,").replace("0000611365", "0000611366")
     )
 
     loaded = read_history(path)
