@@ -67,12 +67,20 @@ def risk_call(request, invoice_id):
 
 
 def cash_in_chart(organization) -> dict:
-    weeks = cash_in_forecast(organization, weeks=13)
+    """Return the expected cash in per week for the next 13 weeks in the primary currency, for a line chart.
+
+    ``other_invoices`` and ``other_currencies`` name the open invoices in
+    other currencies that the chart leaves out.
+    """
+    forecast = cash_in_forecast(organization, currency=PRIMARY_CURRENCY, weeks=13)
     return {
-        "labels": [week.week_start.isoformat() for week in weeks],
-        "expected": [float(week.expected) for week in weeks],
-        "lower": [float(week.lower) for week in weeks],
-        "upper": [float(week.upper) for week in weeks],
+        "currency": forecast.currency,
+        "labels": [week.week_start.isoformat() for week in forecast.weeks],
+        "expected": [float(week.expected) for week in forecast.weeks],
+        "lower": [float(week.lower) for week in forecast.weeks],
+        "upper": [float(week.upper) for week in forecast.weeks],
+        "other_invoices": forecast.other_invoices,
+        "other_currencies": ", ".join(forecast.other_currencies),
     }
 
 

@@ -2,8 +2,9 @@
 
 Every function takes the organisation and reads only its rows. Dates are
 calendar dates in the organisation's time zone; amounts are Decimal in the
-invoices' currency (the sums add currencies as they are, like the rest of
-the dashboard). Texts (reasons, advice) come in the active language.
+invoices' currency. A function that sums amounts takes the currency to sum
+and never adds different currencies. Texts (reasons, advice) come in the
+active language.
 """
 
 import datetime as dt
@@ -13,6 +14,7 @@ from decimal import Decimal
 
 import numpy as np
 from django.db.models import Max, Q
+from django.db.models.functions import Coalesce
 
 from debtors.models import Debtor
 from forecasting.alerts import RISK_MIN_PROBABILITY, call_advice, reason_text
@@ -243,19 +245,37 @@ class CashInWeek:
     upper: Decimal
 
 
-def cash_in_forecast(organization: Organization, *, weeks: int = 13, today: dt.date | None = None) -> list[CashInWeek]:
-    """Return the expected cash in per week for the next ``weeks`` weeks, from this week's Monday.
+@dataclass(frozen=True)
+class CashInForecast:
+    """Expected cash in per week in one currency, and the open invoices in other currencies it leaves out.
 
-    Each open invoice with a forecast adds its open amount spread over the
-    weeks by its forecast distribution (see forecasting.portfolio.payment_cdf).
+    ``other_currencies`` maps each other currency to its number of open
+    invoices, so a page can state what the chart leaves out.
+    """
+
+    currency: str
+    weeks: list[CashInWeek]
+    other_currencies: dict[str, int]
+
+    @property
+    def other_invoices(self) -> int:
+        """Number of open invoices in other currencies, all left out of ``weeks``."""
+        return sum(self.other_currencies.values())
+
+
+def cash_in_forecast(
+    organization: Organization, *, currency: str, weeks: int = 13, today: dt.date | None = None
+) -> CashInForecast:
+    """Return the expected cash in ``currency`` per week for the next ``weeks`` weeks, from this week's Monday.
+
+    Each open invoice in ``currency`` with a forecast adds its open amount
+    spread over the weeks by its forecast distribution (see
+    forecasting.portfolio.payment_cdf). Amounts of different currencies are
+    never added: open invoices in other currencies are only counted.
     """
     today = today or local_today(organization)
     monday = today - dt.timedelta(days=today.weekday())
-    rows = list(
-        receivable_invoices(Invoice.objects.for_organization(organization))
-        .filter(forecast__isnull=False)
-        .values_list("open_amount", "forecast__lower_date", "forecast__expected_date", "forecast__upper_date")
-    )
+    rows, other_currencies = _cash_in_rows(organization, currency)
 
     def days(index: int) -> np.ndarray:
         return np.array([(row[index] - monday).days for row in rows], dtype=np.float64)
@@ -265,7 +285,7 @@ def cash_in_forecast(organization: Organization, *, weeks: int = 13, today: dt.d
     median = np.maximum(days(2), lower) if rows else np.zeros(0)
     upper = np.maximum(days(3), median) if rows else np.zeros(0)
     weekly = weekly_cash_in(amounts, lower, median, upper, weeks)
-    return [
+    cash_weeks = [
         CashInWeek(
             week_start=monday + dt.timedelta(weeks=week),
             expected=to_money(f"{expected:.2f}"),
@@ -274,6 +294,24 @@ def cash_in_forecast(organization: Organization, *, weeks: int = 13, today: dt.d
         )
         for week, (expected, low, high) in enumerate(weekly)
     ]
+    return CashInForecast(currency=currency, weeks=cash_weeks, other_currencies=other_currencies)
+
+
+def _cash_in_rows(organization: Organization, currency: str) -> tuple[list[tuple], dict[str, int]]:
+    """Return the (open amount, lower, expected, upper date) of the forecast open invoices in ``currency``,
+    and the number of open invoices per other currency, in one query.
+    """
+    open_invoices = receivable_invoices(Invoice.objects.for_organization(organization)).values_list(
+        "currency", "open_amount", "forecast__lower_date", "forecast__expected_date", "forecast__upper_date"
+    )
+    rows = []
+    other_currencies = defaultdict(int)
+    for invoice_currency, *row in open_invoices:
+        if invoice_currency != currency:
+            other_currencies[invoice_currency] += 1
+        elif row[1] is not None:
+            rows.append(tuple(row))
+    return rows, dict(sorted(other_currencies.items()))
 
 
 @dataclass(frozen=True)
@@ -336,12 +374,16 @@ def receivables_aging(
 ) -> list[AgingMonth]:
     """Return the open receivables in ``currency`` at each of the last ``months`` month ends before ``today``.
 
-    The months come oldest first. The amounts are rebuilt from the records rather than read from today's
-    balances. An invoice counts from its issue date until its cancellation,
-    and its open amount at a month end is its total less the allocations of
-    payments and credit notes made on or before that day, in the
-    organisation's time zone. A payment allocated after the month end
-    therefore still counts as open at that month end. Allocations to
+    The months come oldest first. The amounts are rebuilt from the records
+    rather than read from today's balances. An invoice counts from its issue
+    date until its cancellation (in the organisation's time zone). Its open
+    amount at a month end is its total less the allocations dated on or
+    before that day. An allocation is dated by its source, not by when it was
+    recorded: a payment's allocation by the payment date, and a credit note's
+    by the credit note's issue date. So a payment received in May but
+    imported or allocated in July counts as paid at the end of May. A source
+    dated before the invoice's issue date counts from the issue date, the
+    first month end at which the invoice counts at all. Allocations to
     collection costs or interest leave the principal open, so they are left out.
     """
     today = today or local_today(organization)
@@ -350,20 +392,8 @@ def receivables_aging(
     boundaries = [
         dt.datetime.combine(end + dt.timedelta(days=1), dt.time.min, tzinfo=organization.zone) for end in month_ends
     ]
-    invoices = list(
-        Invoice.objects.for_organization(organization)
-        .filter(kind=DocumentKind.INVOICE, currency=currency, total_amount__gt=0, issue_date__lte=month_ends[-1])
-        .filter(Q(cancelled_at__isnull=True) | Q(cancelled_at__gte=boundaries[0]))
-        .annotate(last_allocated=Max("allocations__created_at"))
-        .filter(Q(open_amount__gt=0) | Q(last_allocated__gte=boundaries[0]))
-        .values_list("id", "issue_date", "due_date", "total_amount", "cancelled_at")
-    )
-    allocated = defaultdict(list)
-    allocations = Allocation.objects.for_organization(organization).filter(
-        invoice_id__in=[row[0] for row in invoices], charge__isnull=True
-    )
-    for invoice_id, amount, created_at in allocations.values_list("invoice_id", "amount", "created_at"):
-        allocated[invoice_id].append((created_at, amount))
+    invoices = _aging_invoices(organization, currency, month_ends[0], month_ends[-1], boundaries[0])
+    allocated = _allocations_by_date(organization, [row[0] for row in invoices])
 
     result = []
     for month_end, boundary in zip(month_ends, boundaries, strict=True):
@@ -371,11 +401,44 @@ def receivables_aging(
         for invoice_id, issue_date, due_date, total, cancelled_at in invoices:
             if issue_date > month_end or (cancelled_at is not None and cancelled_at < boundary):
                 continue
-            paid = sum((amount for created_at, amount in allocated[invoice_id] if created_at < boundary), ZERO)
+            paid = sum((amount for dated, amount in allocated[invoice_id] if dated <= month_end), ZERO)
             if total - paid > 0:
                 buckets[aging_bucket((month_end - due_date).days)] += total - paid
         result.append(AgingMonth(month_end=month_end, buckets=buckets))
     return result
+
+
+def _aging_invoices(organization, currency, first_month_end, last_month_end, first_boundary) -> list[tuple]:
+    """Return (id, issue date, due date, total, cancelled at) of the invoices that can be open at a month end.
+
+    An invoice with nothing open today is kept only if a source of its
+    allocations is dated after the first month end, so it was open at one
+    month end or more.
+    """
+    return list(
+        Invoice.objects.for_organization(organization)
+        .filter(kind=DocumentKind.INVOICE, currency=currency, total_amount__gt=0, issue_date__lte=last_month_end)
+        .filter(Q(cancelled_at__isnull=True) | Q(cancelled_at__gte=first_boundary))
+        .annotate(last_paid_on=Max(Coalesce("allocations__payment__payment_date",
+                                            "allocations__credit_document__issue_date")))
+        .filter(Q(open_amount__gt=0) | Q(last_paid_on__gt=first_month_end))
+        .values_list("id", "issue_date", "due_date", "total_amount", "cancelled_at")
+    )
+
+
+def _allocations_by_date(organization: Organization, invoice_ids: list) -> dict[object, list]:
+    """Return {invoice id: [(source date, amount)]} of the principal allocations to the invoices."""
+    allocations = (
+        Allocation.objects.for_organization(organization)
+        .filter(invoice_id__in=invoice_ids, charge__isnull=True)
+        # An allocation has either a payment or a credit note, never both (allocation_one_source).
+        .annotate(dated=Coalesce("payment__payment_date", "credit_document__issue_date"))
+        .values_list("invoice_id", "dated", "amount")
+    )
+    allocated = defaultdict(list)
+    for invoice_id, dated, amount in allocations:
+        allocated[invoice_id].append((dated, amount))
+    return allocated
 
 
 def model_registry(organization: Organization) -> list:

@@ -9,7 +9,8 @@ import pytest
 from django.urls import reverse
 
 from dunning.models import PhoneTask, PhoneTaskSource, PhoneTaskStatus
-from invoices.services import payment_register
+from forecasting.services import forecast_score
+from invoices.services import invoice_register, payment_register
 from payt.dates import local_today
 from payt.tenancy import tenant_context
 from tests.forecasting import conftest as forecasting_fixtures
@@ -121,6 +122,47 @@ def test_home_and_forecast_pages_carry_chart_data(alice_client, scored_alfa):
         assert all(low <= mid <= high for low, mid, high in bands)
 
 
+def _foreign_invoices(organization, debtor):
+    with tenant_context(organization):
+        for number, currency, total in (("F-1", "SEK", "3200.00"), ("F-2", "GBP", "1200.00"), ("F-3", "GBP", "5.00")):
+            invoice_register(organization=organization, debtor=debtor, number=number, issue_date=dt.date(2025, 10, 1),
+                             total_amount=Decimal(total), currency=currency)
+
+
+def test_cash_in_chart_counts_only_euros(alice_client, org_alfa, scored_alfa):
+    before = alice_client.get(reverse("dashboard:forecasts")).content.decode()
+    _foreign_invoices(org_alfa, scored_alfa["debtor"])
+    forecast_score(organization=org_alfa, run_date=test_scoring.TODAY)
+
+    for name in ("dashboard:home", "dashboard:forecasts"):
+        page = alice_client.get(reverse(name)).content.decode()
+        cash = _cash_in_data(page)
+        assert cash["expected"] == _cash_in_data(before)["expected"]
+        assert cash["currency"] == "EUR"
+        assert "Expected cash in EUR, next 13 weeks" in page
+        assert "3 open invoices in other currencies (GBP, SEK) are not included." in page
+
+
+def test_cash_in_note_in_dutch(alice_client, org_alfa, scored_alfa):
+    _foreign_invoices(org_alfa, scored_alfa["debtor"])
+    alice_client.post(reverse("dashboard:language"), {"language": "nl"})
+
+    page = alice_client.get(reverse("dashboard:forecasts")).content.decode()
+
+    assert "Verwachte ontvangsten in EUR, komende 13 weken" in page
+    assert "3 openstaande facturen in andere valuta (GBP, SEK) zijn niet meegeteld." in page
+
+
+def test_cash_in_note_hidden_without_others(alice_client, scored_alfa):
+    page = alice_client.get(reverse("dashboard:forecasts")).content.decode()
+
+    assert 'id="cash-in-other-currencies"' not in page
+
+
+def _cash_in_data(page: str) -> dict:
+    return json.loads(re.search(r'id="cash-in-data"[^>]*>(.*?)</script>', page).group(1))
+
+
 def _last_month_end(organization) -> dt.date:
     return local_today(organization).replace(day=1) - dt.timedelta(days=1)
 
@@ -135,8 +177,10 @@ def test_forecast_page_shows_aging_at_month_ends(alice_client, org_alfa, make_in
         due_date=month_end - dt.timedelta(days=10),
     )
     with tenant_context(org_alfa):
-        # Allocated now, after the month end, so the invoice was still fully open at the month end.
+        # Both are allocated now, after the month end, but only the first was received by the month end.
         payment_register(organization=org_alfa, amount=Decimal("121.09"), payment_date=month_end, invoice=invoice)
+        payment_register(organization=org_alfa, amount=Decimal("100.00"), payment_date=month_end + dt.timedelta(days=1),
+                         invoice=invoice)
 
     page = alice_client.get(reverse("dashboard:forecasts")).content.decode()
 
@@ -147,10 +191,10 @@ def test_forecast_page_shows_aging_at_month_ends(alice_client, org_alfa, make_in
     assert [bucket["key"] for bucket in aging["buckets"]] == [
         "not_due", "days_1_30", "days_31_60", "days_61_90", "over_90"
     ]
-    assert aging["buckets"][1]["data"][-1] == 321.09  # 10 days past due
-    assert sum(bucket["data"][-1] for bucket in aging["buckets"]) == 321.09
+    assert aging["buckets"][1]["data"][-1] == 200.00  # 10 days past due, less the 121.09 received by then
+    assert sum(bucket["data"][-1] for bucket in aging["buckets"]) == 200.00
     row = re.search(rf'<tr data-month-end="{month_end.isoformat()}">(.*?)</tr>', page, re.S).group(1)
-    assert re.findall(r'data-amount="([^"]+)"', row) == ["0.00", "321.09", "0.00", "0.00", "0.00", "321.09"]
+    assert re.findall(r'data-amount="([^"]+)"', row) == ["0.00", "200.00", "0.00", "0.00", "0.00", "200.00"]
 
 
 def test_aging_chart_in_dutch(alice_client):

@@ -14,7 +14,7 @@ from forecasting.selectors import (
     risky_invoices,
 )
 from forecasting.services import forecast_score, pooled_model_register
-from invoices.services import invoice_mark_disputed, payment_register
+from invoices.services import invoice_mark_disputed, invoice_register, payment_register
 from payt.tenancy import tenant_context
 
 TODAY = dt.date(2025, 10, 15)
@@ -109,15 +109,33 @@ def test_risky_invoices_lists_reasons_and_advice(org_alfa, org_bravo, scored_alf
 
 def test_cash_in_forecast_spreads_open_amounts(org_alfa, org_bravo, scored_alfa):
     with tenant_context(org_alfa):
-        weeks = cash_in_forecast(org_alfa, today=TODAY)
+        forecast = cash_in_forecast(org_alfa, currency="EUR", today=TODAY)
+    weeks = forecast.weeks
     assert len(weeks) == 13
     assert weeks[0].week_start == dt.date(2025, 10, 13)  # Monday of TODAY's week
     total = sum(week.expected for week in weeks)
     assert Decimal("0") < total <= Decimal("2890.00")
     for week in weeks:
         assert week.lower <= week.expected <= week.upper
+    assert forecast.other_currencies == {}
     with tenant_context(org_bravo):
-        assert sum(week.expected for week in cash_in_forecast(org_bravo, today=TODAY)) == 0
+        assert sum(week.expected for week in cash_in_forecast(org_bravo, currency="EUR", today=TODAY).weeks) == 0
+
+
+def test_cash_in_forecast_never_adds_currencies(org_alfa, scored_alfa):
+    with tenant_context(org_alfa):
+        euros_before = cash_in_forecast(org_alfa, currency="EUR", today=TODAY).weeks
+        invoice_register(organization=org_alfa, debtor=scored_alfa["debtor"], number="G-1",
+                         issue_date=dt.date(2025, 10, 1), total_amount=Decimal("1200.00"), currency="GBP")
+    forecast_score(organization=org_alfa, run_date=TODAY)
+
+    with tenant_context(org_alfa):
+        euros = cash_in_forecast(org_alfa, currency="EUR", today=TODAY)
+        pounds = cash_in_forecast(org_alfa, currency="GBP", today=TODAY)
+    assert euros.weeks == euros_before
+    assert (euros.other_currencies, euros.other_invoices) == ({"GBP": 1}, 1)
+    assert Decimal("0") < sum(week.expected for week in pounds.weeks) <= Decimal("1200.00")
+    assert pounds.other_currencies == {"EUR": 3}
 
 
 def test_on_time_share_by_month(org_alfa, scored_alfa):
