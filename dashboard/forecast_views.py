@@ -12,14 +12,15 @@ from django.views.decorators.http import require_POST
 from dashboard.access import dashboard_view
 from dashboard.selectors import AGING_BUCKETS, PRIMARY_CURRENCY
 from dunning.models import PhoneTask, PhoneTaskSource, PhoneTaskStatus
-from dunning.phone import phone_task_create
 from forecasting.selectors import (
     cash_in_forecast,
-    invoice_forecast,
+    forecast_state,
     on_time_share_by_month,
+    open_invoice_forecasts,
     receivables_aging,
     risky_invoices,
 )
+from forecasting.services import InvoiceNotOpen, risk_call_create
 from invoices.models import Invoice
 
 
@@ -38,28 +39,36 @@ def risk_list(request):
     risks = risky_invoices(organization)
     called = _open_risk_calls(organization, [risk.invoice.pk for risk in risks])
     rows = [(risk, risk.invoice.pk in called) for risk in risks]
-    return render(request, "dashboard/forecasts/risks.html", {"rows": rows})
+    context = {"rows": rows, "forecast_state": forecast_state(organization)}
+    return render(request, "dashboard/forecasts/risks.html", context)
 
 
-def _call_reason(invoice, forecast) -> str:
-    reasons = " ".join(forecast.reasons) if forecast else ""
-    text = _("Risk of late payment of invoice %(number)s") % {"number": invoice.number}
-    return f"{text}: {reasons}" if reasons else text
+def _not_open_message(invoice, error: InvoiceNotOpen) -> str:
+    if error.code == "credit_note":
+        text = _("%(number)s is a credit note, so there is nothing to collect and no call was added.")
+    elif error.code == "cancelled":
+        text = _("Invoice %(number)s is cancelled, so no call was added.")
+    else:
+        text = _("Invoice %(number)s has nothing left to pay, so no call was added.")
+    return text % {"number": invoice.number}
 
 
 @dashboard_view
 @require_POST
 def risk_call(request, invoice_id):
-    """Put a call about a risky invoice on the call list. A second click reuses the open task."""
+    """Put a call about a risky open invoice on the call list. A second click reuses the open task.
+
+    A credit note, a cancelled invoice or one paid since the page was loaded is rejected with a message.
+    """
     organization = request.organization
     invoice = get_object_or_404(Invoice.objects.for_organization(organization).select_related("debtor"), pk=invoice_id)
-    forecast = invoice_forecast(organization, invoice.pk)
-    phone_task_create(
-        debtor=invoice.debtor,
-        source=PhoneTaskSource.RISK,
-        invoice=invoice,
-        reason=_call_reason(invoice, forecast),
-    )
+    forecast = open_invoice_forecasts(organization).filter(invoice=invoice).first()
+    try:
+        risk_call_create(organization=organization, invoice=invoice, reasons=forecast.reasons if forecast else [])
+    except InvoiceNotOpen as error:
+        messages.error(request, _not_open_message(invoice, error))
+        return redirect("dashboard:risks")
+
     messages.success(request, _("A call to %(debtor)s about invoice %(number)s is on the call list.") % {
         "debtor": invoice.debtor.name, "number": invoice.number,
     })
@@ -94,6 +103,17 @@ def on_time_chart(organization) -> dict:
     }
 
 
+def forecast_chart_context(organization) -> dict:
+    """Return the context of dashboard/forecasts/_charts.html: the charts and whether forecasts exist yet."""
+    on_time = on_time_chart(organization)
+    return {
+        "forecast_state": forecast_state(organization),
+        "cash_in": cash_in_chart(organization),
+        "on_time": on_time,
+        "on_time_has_bars": any(value is not None for value in on_time["forecast"] + on_time["actual"]),
+    }
+
+
 def _percent(share: float | None) -> float | None:
     return None if share is None else round(share * 100, 1)
 
@@ -125,8 +145,7 @@ def forecast_charts(request):
     organization = request.organization
     aging = aging_chart(organization)
     context = {
-        "cash_in": cash_in_chart(organization),
-        "on_time": on_time_chart(organization),
+        **forecast_chart_context(organization),
         "aging_table": aging.pop("table"),
         "aging": aging,
         "aging_buckets": AGING_BUCKETS,

@@ -79,8 +79,7 @@ def home(request):
         "top_overdue": selectors.top_overdue_debtors(organization, today),
         "open_questions": selectors.open_question_count(organization),
         "open_disputes": disputes_waiting(organization).count(),
-        "cash_in": forecast_views.cash_in_chart(organization),
-        "on_time": forecast_views.on_time_chart(organization),
+        **forecast_views.forecast_chart_context(organization),
     }
     return render(request, "dashboard/home.html", context)
 

@@ -204,6 +204,10 @@ class PhoneTask(TenantModel):
     )
     source = models.CharField(_("source"), max_length=10, choices=PhoneTaskSource.choices)
     reason = models.CharField(_("reason"), max_length=300, blank=True)
+    # Reason codes with their figures of a risk-alert call (see forecasting.alerts). The call list
+    # renders them in the reader's language, and ``reason`` keeps an English copy. None for a call
+    # whose ``reason`` is free text.
+    reason_codes = models.JSONField(null=True, blank=True, default=None)
     script = models.TextField(_("script"), blank=True)
     due_date = models.DateField(_("call on"))
     status = models.CharField(max_length=6, choices=PhoneTaskStatus.choices, default=PhoneTaskStatus.OPEN)

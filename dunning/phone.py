@@ -33,6 +33,7 @@ def phone_task_create(
     source: str,
     invoice: Invoice | None = None,
     reason: str = "",
+    reason_codes: list[dict] | None = None,
     script: str = "",
     due_date: dt.date | None = None,
     message=None,
@@ -52,6 +53,7 @@ def phone_task_create(
         message=message,
         source=source,
         reason=reason[:300],
+        reason_codes=reason_codes,
         script=script,
         due_date=due_date or local_today(debtor.organization),
     )

@@ -9,6 +9,7 @@ language.
 import math
 from dataclasses import dataclass
 
+from django.utils import translation
 from django.utils.translation import gettext, ngettext
 
 # An invoice is risky when its chance of missing the due date (or, overdue, of staying unpaid
@@ -113,6 +114,14 @@ def reason_text(reason: dict) -> str:
     if code == "large_amount":
         return gettext("The amount is %(ratio)s times this debtor's usual invoice.") % {"ratio": reason["ratio"]}
     return code
+
+
+def call_reason_text(number: str, reasons: list[dict], *, language: str | None = None) -> str:
+    """Return the reason of a risk-alert call about invoice ``number``, in ``language`` or the active one."""
+    with translation.override(language or translation.get_language()):
+        text = gettext("Risk of late payment of invoice %(number)s") % {"number": number}
+        words = " ".join(reason_text(reason) for reason in reasons)
+    return f"{text}: {words}" if words else text
 
 
 def call_advice() -> str:

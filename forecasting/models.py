@@ -88,7 +88,9 @@ class InvoiceForecast(TenantModel):
     """The latest forecast of an invoice, rewritten by each nightly scoring while it is open.
 
     ``first_p_on_time`` keeps the first forecast, so the share paid on time
-    can be compared with what was forecast once the invoices are paid.
+    can be compared with what was forecast once the invoices are paid. For
+    that reason the row stays after the invoice is paid, credited or
+    cancelled, marked by ``closed_on``, and the selectors no longer show it.
     """
 
     invoice = models.OneToOneField("invoices.Invoice", on_delete=models.CASCADE, related_name="forecast")
@@ -105,6 +107,8 @@ class InvoiceForecast(TenantModel):
     reasons = models.JSONField(default=list)
     # Open amount times the chance of missing the due date: the ranking of risk alerts.
     risk_amount = models.DecimalField(max_digits=14, decimal_places=2, default=0)
+    # Date of the scoring that found the invoice no longer open; None while it is open.
+    closed_on = models.DateField(null=True, blank=True)
 
     class Meta:
         indexes = [

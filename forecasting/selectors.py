@@ -13,13 +13,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 import numpy as np
+from django.conf import settings
 from django.db.models import Max, Q
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext
 
 from debtors.models import Debtor
 from forecasting.alerts import RISK_MIN_PROBABILITY, call_advice, reason_text
 from forecasting.models import InvoiceForecast, ModelStatus, PooledModel, TrainedModel
 from forecasting.portfolio import on_time_share, weekly_cash_in
+from forecasting.services import MIN_PAID_INVOICES
 from invoices.models import Allocation, DocumentKind, Invoice, SettlementStatus
 from invoices.selectors import receivable_invoices
 from payt.dates import local_today
@@ -60,22 +63,90 @@ def _view(forecast: InvoiceForecast) -> InvoiceForecastView:
         p_on_time=forecast.p_on_time,
         cold_start=forecast.cold_start,
         scored_on=forecast.scored_on,
-        model_label=forecast.model_label,
+        model_label=model_description(forecast.model_label),
         reasons=[reason_text(reason) for reason in forecast.reasons],
         risk_amount=forecast.risk_amount,
     )
 
 
+def model_description(label: str) -> str:
+    """Return a stored model label such as "own v3" or "pooled v2" as words in the active language."""
+    kind, _space, version = label.partition(" v")
+    if kind == "own":
+        return gettext("the organisation's own model, version %(version)s") % {"version": version}
+    if kind == "pooled":
+        return gettext("the pooled model of all organisations, version %(version)s") % {"version": version}
+    return label
+
+
+def open_invoice_forecasts(organization: Organization):
+    """Return the forecasts of the organisation's invoices that are still open.
+
+    Open means what ``receivable_invoices`` means: an invoice, not cancelled,
+    with an amount left to pay. The invoice is checked as it is now, so a
+    forecast disappears when the invoice is paid, before the next scoring
+    marks the row closed.
+    """
+    return InvoiceForecast.objects.for_organization(organization).filter(
+        closed_on__isnull=True,
+        invoice__kind=DocumentKind.INVOICE,
+        invoice__total_amount__gt=0,
+        invoice__open_amount__gt=0,
+        invoice__cancelled_at__isnull=True,
+    )
+
+
 def invoice_forecast(organization: Organization, invoice_id) -> InvoiceForecastView | None:
-    """Return the latest forecast of one invoice of the organisation, or None if it has none."""
-    forecast = InvoiceForecast.objects.for_organization(organization).filter(invoice_id=invoice_id).first()
+    """Return the latest forecast of one open invoice of the organisation, or None if it has none."""
+    forecast = open_invoice_forecasts(organization).filter(invoice_id=invoice_id).first()
     return _view(forecast) if forecast else None
 
 
 def invoice_forecasts(organization: Organization, invoice_ids) -> dict:
-    """Return {invoice id: InvoiceForecastView} for the invoices that have a forecast (one query)."""
-    forecasts = InvoiceForecast.objects.for_organization(organization).filter(invoice_id__in=list(invoice_ids))
+    """Return {invoice id: InvoiceForecastView} for the open invoices that have a forecast (one query)."""
+    forecasts = open_invoice_forecasts(organization).filter(invoice_id__in=list(invoice_ids))
     return {forecast.invoice_id: _view(forecast) for forecast in forecasts}
+
+
+@dataclass(frozen=True)
+class ForecastState:
+    """Whether the organisation has forecasts yet, and if not, why, for the empty states of the pages.
+
+    ``model`` is the model that scores the organisation (its own, else the
+    pooled one), None when neither is trained. ``open_forecasts`` counts the
+    open invoices with a forecast. ``start_hour`` is the local hour from which
+    the daily scoring runs. The organisation trains its own model from
+    ``min_paid_invoices`` paid invoices on.
+    """
+
+    model: object
+    open_forecasts: int
+    start_hour: int
+    min_paid_invoices: int
+    slug: str
+
+    @property
+    def has_forecasts(self) -> bool:
+        return self.open_forecasts > 0
+
+
+def forecast_state(organization: Organization) -> ForecastState:
+    """Return whether the organisation's open invoices have forecasts, and which model would make them."""
+    return ForecastState(
+        model=scoring_model(organization),
+        open_forecasts=open_invoice_forecasts(organization).count(),
+        start_hour=settings.FORECAST_LOCAL_START_HOUR,
+        min_paid_invoices=MIN_PAID_INVOICES,
+        slug=organization.slug,
+    )
+
+
+def scoring_model(organization: Organization) -> TrainedModel | PooledModel | None:
+    """Return the model that scores the organisation, without its artifact: its own promoted model,
+    else the promoted pooled model, else None (as forecasting.services.current_model chooses)."""
+    own = TrainedModel.objects.for_organization(organization).filter(status=ModelStatus.PROMOTED).defer("artifact")
+    pooled = PooledModel.objects.filter(status=ModelStatus.PROMOTED).defer("artifact")
+    return own.first() or pooled.first()
 
 
 @dataclass(frozen=True)
@@ -106,7 +177,7 @@ def risky_invoices(
     if min_amount is None:
         min_amount = _median_open_amount(organization)
     forecasts = (
-        InvoiceForecast.objects.for_organization(organization)
+        open_invoice_forecasts(organization)
         .filter(invoice__open_amount__gte=min_amount, invoice__settlement_status__in=_open_statuses())
         .select_related("invoice__debtor")
         .order_by("-risk_amount", "invoice__due_date")
@@ -302,14 +373,19 @@ def _cash_in_rows(organization: Organization, currency: str) -> tuple[list[tuple
     and the number of open invoices per other currency, in one query.
     """
     open_invoices = receivable_invoices(Invoice.objects.for_organization(organization)).values_list(
-        "currency", "open_amount", "forecast__lower_date", "forecast__expected_date", "forecast__upper_date"
+        "currency",
+        "open_amount",
+        "forecast__lower_date",
+        "forecast__expected_date",
+        "forecast__upper_date",
+        "forecast__closed_on",
     )
     rows = []
     other_currencies = defaultdict(int)
-    for invoice_currency, *row in open_invoices:
+    for invoice_currency, *row, closed_on in open_invoices:
         if invoice_currency != currency:
             other_currencies[invoice_currency] += 1
-        elif row[1] is not None:
+        elif row[1] is not None and closed_on is None:
             rows.append(tuple(row))
     return rows, dict(sorted(other_currencies.items()))
 

@@ -16,7 +16,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from forecasting.alerts import OVERDUE_HORIZON_DAYS, OrganizationNorms, risk_reasons
+from dunning.models import PhoneTask, PhoneTaskSource
+from dunning.phone import phone_task_create
+from forecasting.alerts import OVERDUE_HORIZON_DAYS, OrganizationNorms, call_reason_text, risk_reasons
 from forecasting.backtest import run_backtest
 from forecasting.features import scoring_table, training_table
 from forecasting.history import InvoiceHistory, day_date, day_number
@@ -32,7 +34,9 @@ from forecasting.models import (
 )
 from forecasting.portfolio import payment_cdf
 from forecasting.sources import history_from_database
-from invoices.models import Invoice
+from invoices.models import DocumentKind, Invoice
+from invoices.selectors import receivable_invoices
+from payt.api_errors import DomainError
 from payt.models import Organization
 from payt.money import to_money
 from payt.tenancy import tenant_context
@@ -238,8 +242,31 @@ def _risk_probability(table, predictions, as_of: int) -> np.ndarray:
     return np.where(overdue, 1.0 - cdf, 1.0 - predictions.p_on_time)
 
 
+def forecasts_close(*, organization: Organization, run_date: dt.date) -> int:
+    """Mark the forecasts of invoices that are no longer open (paid, credited, cancelled) closed on ``run_date``.
+
+    The rows stay for the on-time comparison of ``first_p_on_time``. Returns how many were closed.
+    """
+    with tenant_context(organization):
+        still_open = receivable_invoices(Invoice.objects.for_organization(organization)).values("pk")
+        closed = (
+            InvoiceForecast.objects.for_organization(organization)
+            .filter(closed_on__isnull=True)
+            .exclude(invoice_id__in=still_open)
+            .update(closed_on=run_date)
+        )
+    if closed:
+        logger.info("Closed %d forecasts of organization %s whose invoices are no longer open", closed,
+                    organization.pk)
+    return closed
+
+
 def forecast_score(*, organization: Organization, run_date: dt.date) -> int:
-    """Forecast every open invoice of the organisation as of ``run_date``; return how many were written."""
+    """Forecast every open invoice of the organisation as of ``run_date``; return how many were written.
+
+    Forecasts of invoices that are no longer open are closed first, also when no model exists.
+    """
+    forecasts_close(organization=organization, run_date=run_date)
     with tenant_context(organization):
         registered = current_model(organization)
         if registered is None:
@@ -261,7 +288,7 @@ def forecast_score(*, organization: Organization, run_date: dt.date) -> int:
                 unique_fields=["invoice"],
                 update_fields=[
                     "scored_on", "model_label", "expected_date", "lower_date", "upper_date", "p_on_time",
-                    "cold_start", "reasons", "risk_amount",
+                    "cold_start", "reasons", "risk_amount", "closed_on",
                 ],
             )
     logger.info("Scored %d open invoices of organization %s with %s", len(rows), organization.pk, registered)
@@ -335,3 +362,37 @@ def pooled_run_claim(*, period: str) -> PooledRun | None:
         return PooledRun.objects.get(period=period) if retried else None
 
 
+
+
+class InvoiceNotOpen(DomainError):
+    """Raised when a risk call is requested for a document with no amount due.
+
+    ``code`` is ``credit_note``, ``cancelled`` or ``nothing_due``.
+    """
+
+
+def risk_call_create(*, organization: Organization, invoice: Invoice, reasons: list[dict]) -> PhoneTask:
+    """Put a call about an open invoice at risk on the call list; an open risk call for it is reused.
+
+    ``reasons`` are the forecast's reason codes; they are stored as codes so the
+    call list renders them in the reader's language. Raises InvoiceNotOpen for
+    a credit document, a cancelled invoice or one with nothing left to pay.
+    """
+    _check_invoice_open(invoice)
+    with tenant_context(organization):
+        return phone_task_create(
+            debtor=invoice.debtor,
+            source=PhoneTaskSource.RISK,
+            invoice=invoice,
+            reason=call_reason_text(invoice.number, reasons, language="en"),
+            reason_codes=list(reasons),
+        )
+
+
+def _check_invoice_open(invoice: Invoice) -> None:
+    if invoice.kind != DocumentKind.INVOICE or invoice.total_amount <= 0:
+        raise InvoiceNotOpen(f"{invoice.number} is a credit note; there is nothing to collect.", code="credit_note")
+    if invoice.cancelled_at is not None:
+        raise InvoiceNotOpen(f"Invoice {invoice.number} is cancelled.", code="cancelled")
+    if invoice.open_amount <= 0:
+        raise InvoiceNotOpen(f"Invoice {invoice.number} has nothing left to pay.", code="nothing_due")

@@ -1,4 +1,4 @@
-"""Template helpers of the dashboard: money display and the interface language."""
+"""Template helpers of the dashboard: money display, the interface language and call reasons."""
 
 from decimal import Decimal
 from urllib.parse import urlsplit, urlunsplit
@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from debtors.timeline import describe_event
+from forecasting.alerts import call_reason_text
 from payt.money import format_money_localized
 from portal.selectors import status_label as portal_status_label
 
@@ -61,3 +62,11 @@ def language_next(context) -> str:
 def status_label(status: str) -> str:
     """Return the translated label of an invoice status such as ``overdue`` or ``charged_back``."""
     return portal_status_label(status)
+
+
+@register.filter
+def call_reason(task) -> str:
+    """Return why a call is on the list, in the active language when it was stored as reason codes."""
+    if task.reason_codes is not None and task.invoice is not None:
+        return call_reason_text(task.invoice.number, task.reason_codes)
+    return task.reason

@@ -57,6 +57,8 @@
   }
 
   function draw() {
+    // Format axis and tooltip numbers in the page's language (Chart.js "locale" option), e.g. 160.000 in Dutch.
+    Chart.defaults.locale = document.documentElement.lang || Chart.defaults.locale;
     var labels = data("chart-labels");
     var cash = data("cash-in-data");
     var share = data("on-time-data");

@@ -44,7 +44,7 @@ def test_forecast_charts_draw_on_their_canvases(page, live_server, bob, scored_a
     _log_in(page, live_server, bob)
     page.goto(f"{live_server.url}/forecasts/")
 
-    for canvas in ("aging-chart", "cash-in-chart", "on-time-chart"):
+    for canvas in ("aging-chart", "cash-in-chart"):
         expect(page.locator(f"#{canvas}")).to_be_visible()
         drawn = page.evaluate(
             "(id) => { const chart = Chart.getChart(id); return chart ? chart.data.labels.length : -1; }", canvas
@@ -52,9 +52,29 @@ def test_forecast_charts_draw_on_their_canvases(page, live_server, bob, scored_a
         assert drawn >= 0, f"no chart on {canvas}"
         box = page.locator(f"#{canvas}").bounding_box()
         assert box["width"] > 100 and box["height"] > 50
-    # The scored invoices fall before the on-time chart's months (it starts six months before today).
+    # The scored invoices fall before the on-time chart's months (it starts six months before today),
+    # so that chart is replaced by its empty state.
+    expect(page.locator("#no-on-time")).to_be_visible()
+    assert page.locator("#on-time-chart").count() == 0
     assert page.evaluate("Chart.getChart('cash-in-chart').data.labels.length") == 13
     assert page.evaluate("Chart.getChart('aging-chart').data.labels.length") == 12
     assert page.evaluate("Chart.getChart('aging-chart').data.datasets.length") == 5
     assert page.evaluate("Chart.getChart('aging-chart').options.scales.y.stacked") is True
     expect(page.locator("#aging-history-table tbody tr")).to_have_count(12)
+
+
+
+def test_forecast_chart_numbers_follow_dutch_locale(page, live_server, bob, scored_alfa):
+    _log_in(page, live_server, bob)
+    page.goto(f"{live_server.url}/forecasts/")
+    page.click("#language-nl")
+    expect(page.locator("html")).to_have_attribute("lang", "nl")
+
+    for canvas in ("aging-chart", "cash-in-chart"):
+        assert page.evaluate("(id) => Chart.getChart(id).options.locale", canvas) == "nl"
+    # The y-axis tick formatter of Chart.js, given ticks from 0 to 160,000.
+    label = page.evaluate(
+        "() => { const scale = Chart.getChart('aging-chart').scales.y;"
+        " return Chart.Ticks.formatters.numeric.call(scale, 160000, 1, [{value: 0}, {value: 160000}]); }"
+    )
+    assert label == "160.000"

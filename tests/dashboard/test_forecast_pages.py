@@ -8,9 +8,12 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from debtors.models import Debtor
 from dunning.models import PhoneTask, PhoneTaskSource, PhoneTaskStatus
-from forecasting.services import forecast_score
-from invoices.services import invoice_register, payment_register
+from forecasting.models import InvoiceForecast
+from forecasting.services import forecast_score, pooled_model_register
+from invoices.models import DocumentKind
+from invoices.services import invoice_cancel, invoice_register, payment_register
 from payt.dates import local_today
 from payt.tenancy import tenant_context
 from tests.forecasting import conftest as forecasting_fixtures
@@ -216,3 +219,179 @@ def test_aging_chart_hides_other_organisation(charlie_client, org_alfa, make_inv
     aging = json.loads(re.search(r'id="aging-data"[^>]*>(.*?)</script>', page).group(1))
     assert all(amount == 0 for bucket in aging["buckets"] for amount in bucket["data"])
     assert "777.77" not in page
+
+
+def _in_dutch(client):
+    client.post(reverse("dashboard:language"), {"language": "nl"})
+
+
+def _pay_in_full(organization, invoice):
+    with tenant_context(organization):
+        payment_register(organization=organization, amount=invoice.total_amount, payment_date=invoice.issue_date,
+                         invoice=invoice)
+
+
+def test_invoice_page_hides_forecast_once_paid(alice_client, org_alfa, scored_alfa):
+    invoice = scored_alfa["not_due"]
+    _pay_in_full(org_alfa, invoice)
+
+    page = alice_client.get(reverse("dashboard:invoice", args=[invoice.pk])).content.decode()
+
+    assert 'data-status="paid"' in page
+    assert 'id="forecast"' not in page
+    assert "Expected payment on" not in page
+
+
+def test_risk_page_drops_paid_invoice(alice_client, org_alfa, scored_alfa):
+    _pay_in_full(org_alfa, scored_alfa["not_due"])
+
+    page = alice_client.get(reverse("dashboard:risks")).content.decode()
+
+    assert 'data-invoice="A-5"' not in page
+
+
+def test_call_rejects_paid_invoice_from_stale_page(alice_client, org_alfa, scored_alfa):
+    invoice = scored_alfa["not_due"]
+    _pay_in_full(org_alfa, invoice)
+
+    response = alice_client.post(reverse("dashboard:risk_call", args=[invoice.pk]), follow=True)
+
+    assert response.redirect_chain[-1][0] == reverse("dashboard:risks")
+    assert "Invoice A-5 has nothing left to pay, so no call was added." in response.content.decode()
+    assert _risk_tasks(org_alfa) == []
+
+
+def test_call_rejects_credit_note_in_dutch(alice_client, org_alfa, scored_alfa):
+    with tenant_context(org_alfa):
+        credit_note, _ = invoice_register(
+            organization=org_alfa, debtor=scored_alfa["debtor"], number="Snippet1", kind=DocumentKind.CREDIT_NOTE,
+            issue_date=dt.date(2025, 10, 1), total_amount=Decimal("40.00"),
+        )
+    _in_dutch(alice_client)
+
+    response = alice_client.post(reverse("dashboard:risk_call", args=[credit_note.pk]), follow=True)
+
+    assert "Snippet1 is een creditnota, dus er valt niets te innen en er is geen belafspraak toegevoegd." in (
+        response.content.decode()
+    )
+    assert _risk_tasks(org_alfa) == []
+
+
+def test_call_rejects_cancelled_invoice(alice_client, org_alfa, scored_alfa):
+    invoice = scored_alfa["overdue"]
+    with tenant_context(org_alfa):
+        invoice_cancel(invoice=invoice, reason="Wrong amount")
+
+    response = alice_client.post(reverse("dashboard:risk_call", args=[invoice.pk]), follow=True)
+
+    assert "Invoice A-4 is cancelled, so no call was added." in response.content.decode()
+    assert _risk_tasks(org_alfa) == []
+
+
+def test_risk_page_before_any_model_says_no_forecast(alice_client, org_alfa, make_invoice):
+    make_invoice(org_alfa, number="N-1", total="500.00")
+
+    page = alice_client.get(reverse("dashboard:risks")).content.decode()
+
+    assert "No invoice is at risk right now." not in page
+    assert "No forecast has been made yet, because no forecast model exists for this organisation." in page
+    assert "manage.py forecast_train --organization alfa --pooled" in page
+
+
+def test_risk_page_with_model_but_no_scoring_says_when(alice_client, org_alfa, trained_outcome):
+    pooled_model_register(outcome=trained_outcome, organizations=1)
+    _in_dutch(alice_client)
+
+    page = alice_client.get(reverse("dashboard:risks")).content.decode()
+
+    assert "Er is nog geen voorspelling gemaakt." in page
+    assert "vanaf 5:00 uur" in page
+    assert "manage.py forecast_train --organization alfa</code>" in page
+
+
+def test_risk_page_with_forecasts_and_no_risk(alice_client, org_alfa, scored_alfa):
+    with tenant_context(org_alfa):
+        InvoiceForecast.objects.update(risk_amount=Decimal("0.00"))
+
+    page = alice_client.get(reverse("dashboard:risks")).content.decode()
+
+    assert "No invoice is at risk right now." in page
+    assert "No forecast has been made yet" not in page
+
+
+def test_charts_without_forecast_show_message(alice_client, org_alfa, make_invoice):
+    make_invoice(org_alfa, number="N-2", total="500.00")
+
+    for name in ("dashboard:home", "dashboard:forecasts"):
+        page = alice_client.get(reverse(name)).content.decode()
+        assert 'id="no-forecast"' in page, name
+        assert 'id="cash-in-chart"' not in page, name
+        assert 'id="cash-in-data"' not in page, name
+        assert 'id="on-time-chart"' not in page, name
+        assert "No invoice due in these months has a forecast or a final outcome yet." in page, name
+
+
+def test_invoice_page_names_model_in_dutch(alice_client, scored_alfa):
+    _in_dutch(alice_client)
+
+    page = alice_client.get(reverse("dashboard:invoice", args=[scored_alfa["not_due"].pk])).content.decode()
+
+    assert "door het gedeelde model van alle organisaties, versie 1." in page
+    assert "pooled v1" not in page
+
+
+def test_invoice_page_uses_one_date_format(alice_client, org_alfa, scored_alfa):
+    invoice = scored_alfa["not_due"]
+    with tenant_context(org_alfa):
+        payment_register(organization=org_alfa, amount=Decimal("100.00"), payment_date=dt.date(2025, 10, 14),
+                         invoice=invoice)
+
+    page = alice_client.get(reverse("dashboard:invoice", args=[invoice.pk])).content.decode()
+
+    assert "Forecast of 15 October 2025 by the pooled model of all organisations, version 1." in page
+    assert "<td>14 October 2025</td>" in page
+    assert re.search(r"\b\d{2}/\d{2}/\d{4}\b", page) is None
+
+
+def test_call_reason_shows_in_the_viewer_language(alice_client, bob_client, org_alfa, scored_alfa):
+    alice_client.post(reverse("dashboard:risk_call", args=[scored_alfa["not_due"].pk]))
+    _in_dutch(bob_client)
+
+    dutch = bob_client.get(reverse("dashboard:calls")).content.decode()
+    english = alice_client.get(reverse("dashboard:calls")).content.decode()
+
+    assert "Risico op late betaling van factuur A-5: De debiteur betwist deze factuur." in dutch
+    assert "Risk of late payment" not in dutch
+    assert "Risk of late payment of invoice A-5: The debtor disputes this invoice." in english
+
+
+def test_call_button_says_bellen_in_dutch(alice_client, scored_alfa):
+    _in_dutch(alice_client)
+
+    page = alice_client.get(reverse("dashboard:risks")).content.decode()
+
+    assert '<button type="submit" class="call-button">Bellen</button>' in page
+
+
+def test_risk_row_without_phone_offers_no_call(alice_client, org_alfa, scored_alfa):
+    debtor = scored_alfa["debtor"]
+    with tenant_context(org_alfa):
+        Debtor.objects.filter(pk=debtor.pk).update(phone="")
+
+    page = alice_client.get(reverse("dashboard:risks")).content.decode()
+
+    row = re.search(r'<tr class="risk-alert" data-invoice="A-5">(.*?)</tr>', page, re.S).group(1)
+    assert "No phone number on file" in row
+    assert reverse("dashboard:debtor_contact", args=[debtor.pk]) in row
+    assert reverse("dashboard:risk_call", args=[scored_alfa["not_due"].pk]) not in row
+
+
+def test_menu_has_forecasts_next_to_risks(alice_client):
+    _in_dutch(alice_client)
+
+    page = alice_client.get(reverse("dashboard:forecasts")).content.decode()
+
+    nav = re.search(r'<nav class="mainnav".*?</nav>', page, re.S).group(0)
+    links = re.findall(r'<a href="([^"]+)"( aria-current="page")?>([^<]+)</a>', nav)
+    risks = links.index((reverse("dashboard:risks"), "", "Risico's"))
+    assert links[risks + 1] == (reverse("dashboard:forecasts"), ' aria-current="page"', "Voorspellingen")

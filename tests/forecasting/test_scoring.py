@@ -5,11 +5,12 @@ from decimal import Decimal
 
 import pytest
 
-from forecasting.models import InvoiceForecast
+from forecasting.models import InvoiceForecast, ModelStatus, PooledModel
 from forecasting.selectors import (
     cash_in_forecast,
     debtor_payment_trend,
     invoice_forecast,
+    invoice_forecasts,
     on_time_share_by_month,
     risky_invoices,
 )
@@ -32,7 +33,9 @@ def scored_alfa(org_alfa, org_bravo, make_invoice, trained_outcome):
         with tenant_context(org_alfa):
             payment_register(organization=org_alfa, amount=Decimal("100.00"),
                              payment_date=invoice.issue_date + dt.timedelta(days=10), invoice=invoice)
-    first = make_invoice(org_alfa, number="A-1", total="500.00", issue_date=dt.date(2025, 6, 1), country="NL")
+    first = make_invoice(
+        org_alfa, number="A-1", total="500.00", issue_date=dt.date(2025, 6, 1), country="NL", phone="020 123 4567"
+    )
     debtor = first.debtor
     with tenant_context(org_alfa):
         payment_register(organization=org_alfa, amount=Decimal("500.00"), payment_date=dt.date(2025, 7, 20),
@@ -164,3 +167,42 @@ def test_debtor_payment_trend(org_alfa, scored_alfa):
         (dt.date(2025, 9, 1), 1),
     ]
     assert trend[0].mean_days_late == 19  # due 2025-07-01, paid 2025-07-20
+
+
+def test_rescoring_closes_forecast_of_paid_invoice(org_alfa, scored_alfa):
+    paid = scored_alfa["new_debtor"]
+    with tenant_context(org_alfa):
+        payment_register(organization=org_alfa, amount=Decimal("90.00"), payment_date=TODAY, invoice=paid)
+
+    count = forecast_score(organization=org_alfa, run_date=TODAY + dt.timedelta(days=1))
+
+    assert count == 2
+    with tenant_context(org_alfa):
+        closed = {f.invoice.number: f.closed_on for f in InvoiceForecast.objects.select_related("invoice")}
+        assert invoice_forecast(org_alfa, paid.pk) is None
+        assert paid.pk not in invoice_forecasts(org_alfa, [paid.pk])
+    # The row stays for the on-time comparison of its first forecast.
+    assert closed == {"A-4": None, "A-5": None, "A-6": TODAY + dt.timedelta(days=1)}
+
+
+def test_closed_forecast_is_never_listed(org_alfa, scored_alfa):
+    invoice = scored_alfa["not_due"]
+    with tenant_context(org_alfa):
+        InvoiceForecast.objects.filter(invoice=invoice).update(closed_on=TODAY)
+        risky = risky_invoices(org_alfa, min_amount=Decimal("0"), min_probability=0.0)
+        forecast = invoice_forecast(org_alfa, invoice.pk)
+
+    assert forecast is None
+    assert "A-5" not in [item.invoice.number for item in risky]
+
+
+def test_scoring_without_model_still_closes_forecasts(org_alfa, scored_alfa):
+    paid = scored_alfa["overdue"]
+    with tenant_context(org_alfa):
+        payment_register(organization=org_alfa, amount=Decimal("2000.00"), payment_date=TODAY, invoice=paid)
+    PooledModel.objects.update(status=ModelStatus.RETIRED)
+
+    assert forecast_score(organization=org_alfa, run_date=TODAY) == 0
+
+    with tenant_context(org_alfa):
+        assert InvoiceForecast.objects.get(invoice=paid).closed_on == TODAY

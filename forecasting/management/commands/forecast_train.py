@@ -2,7 +2,13 @@ import datetime as dt
 
 from django.core.management.base import BaseCommand, CommandError
 
-from forecasting.services import NotEnoughHistory, forecast_score, forecast_train, forecast_train_pooled
+from forecasting.services import (
+    NotEnoughHistory,
+    current_model,
+    forecast_score,
+    forecast_train,
+    forecast_train_pooled,
+)
 from payt.dates import local_today
 from payt.models import Organization
 
@@ -31,19 +37,42 @@ class Command(BaseCommand):
         today = self._date(options["date"]) or local_today(organization)
 
         if options["pooled"]:
+            self._train_pooled(today)
+        too_little_history = self._train_own(organization, today)
+        if not options["no_score"]:
+            self._score(organization, today, too_little_history)
+
+    def _train_pooled(self, today: dt.date) -> None:
+        try:
             pooled = forecast_train_pooled(today=today)
+        except NotEnoughHistory as error:
+            self.stdout.write(f"no pooled model trained: {error}")
+        else:
             self.stdout.write(f"{pooled}: {pooled.decision}")
+
+    def _train_own(self, organization: Organization, today: dt.date) -> str:
+        """Train the organisation's own model; return why it has too little history, or "" when trained."""
         try:
             registered = forecast_train(organization=organization, today=today)
         except NotEnoughHistory as error:
             self.stdout.write(f"{organization.slug}: no own model trained: {error}")
-        else:
-            self.stdout.write(f"{organization.slug}: {registered}: {registered.decision}")
-            for name in ("mae_days", "coverage", "mean_width_days", "brier_on_time", "auc_on_time"):
-                self.stdout.write(f"  {name}: {registered.metrics.get(name)}")
-        if not options["no_score"]:
-            count = forecast_score(organization=organization, run_date=today)
-            self.stdout.write(f"{organization.slug}: {count} open invoices scored")
+            return str(error)
+        self.stdout.write(f"{organization.slug}: {registered}: {registered.decision}")
+        for name in ("mae_days", "coverage", "mean_width_days", "brier_on_time", "auc_on_time"):
+            self.stdout.write(f"  {name}: {registered.metrics.get(name)}")
+        return ""
+
+    def _score(self, organization: Organization, today: dt.date, too_little_history: str) -> None:
+        if current_model(organization) is None:
+            self.stdout.write(
+                f"{organization.slug}: no invoices scored, because no forecast model exists for this "
+                f"organisation yet: it has too little history for its own model ({too_little_history}) "
+                "and no pooled model has been trained. Train the pooled model with --pooled once the "
+                "organisations together have at least 50 paid invoices."
+            )
+            return
+        count = forecast_score(organization=organization, run_date=today)
+        self.stdout.write(f"{organization.slug}: {count} open invoices scored")
 
     def _date(self, value: str | None) -> dt.date | None:
         if value is None:
