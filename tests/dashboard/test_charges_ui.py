@@ -79,7 +79,7 @@ def test_invoice_page_lists_charges(bob_client, charged, interest):
     assert "“Second reminder” of workflow Costs went out." in content
     assert "No calculation was recorded for this charge." in content
     assert "Art. 6:96 BW; Besluit vergoeding voor buitengerechtelijke incassokosten, art. 2" in content
-    assert "09/09/2025" in content  # charged the day after the reminder of 8 September
+    assert "9 September 2025" in content  # charged the day after the reminder of 8 September
 
 
 def test_invoice_page_query_count_is_pinned(bob_client, charged, interest, django_assert_max_num_queries):

@@ -100,7 +100,8 @@ def test_query_count_is_pinned(alice_client, seeded_alfa, frozen_today, django_a
     # tenant setting on and off (7), then the summary, the top overdue
     # debtors, the question count and the dispute count: 11, however many
     # invoices there are.
-    with django_assert_num_queries(13):  # two more for the forecast charts
+    # Two more for the forecast charts, and three for whether forecasts exist and which model makes them.
+    with django_assert_num_queries(16):
         response = alice_client.get(URL)
 
     assert response.status_code == 200
