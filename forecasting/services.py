@@ -12,8 +12,9 @@ from dataclasses import asdict, dataclass
 from decimal import Decimal
 
 import numpy as np
+from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 
 from dunning.models import PhoneTask, PhoneTaskSource
@@ -326,40 +327,99 @@ def _forecast_rows(organization, history, table, predictions, as_of, registered,
     return rows
 
 
+RUN_LOST_DETAIL = "worker lost or timed out"
+
+
+def run_lease_cutoff() -> dt.datetime:
+    """Return the start time before which a run still marked running counts as lost."""
+    return timezone.now() - dt.timedelta(minutes=settings.FORECAST_RUN_LEASE_MINUTES)
+
+
+def _fail_stale_run(runs: QuerySet, label: str) -> None:
+    """Mark the run in ``runs`` failed when it has been running for longer than the lease.
+
+    Its worker died (killed, out of memory) or hung, so no one else would
+    ever finish it. The update is conditional, so of two takers only one
+    marks it and logs it.
+    """
+    cutoff = run_lease_cutoff()
+    for run_id, started_at in runs.filter(status=RunStatus.RUNNING, started_at__lt=cutoff).values_list(
+        "pk", "started_at"
+    ):
+        failed = runs.filter(pk=run_id, status=RunStatus.RUNNING, started_at=started_at).update(
+            status=RunStatus.FAILED, detail=RUN_LOST_DETAIL, finished_at=timezone.now()
+        )
+        if failed:
+            logger.warning(
+                "%s run %s started at %s and is still running after %d minutes: %s; taking it over",
+                label,
+                run_id,
+                started_at.isoformat(),
+                settings.FORECAST_RUN_LEASE_MINUTES,
+                RUN_LOST_DETAIL,
+            )
+
+
+def _claim_run(runs: QuerySet, create, label: str):
+    """Create the run of ``runs``, or take over a failed or stale one; None when it is claimed already.
+
+    Each step is one INSERT or one conditional UPDATE, so of two concurrent
+    takers exactly one gets the run.
+    """
+    try:
+        with transaction.atomic():
+            return create()
+    except IntegrityError:
+        pass
+
+    _fail_stale_run(runs, label)
+    retaken = runs.filter(status=RunStatus.FAILED).update(
+        status=RunStatus.RUNNING, detail="", started_at=timezone.now(), finished_at=None
+    )
+    return runs.get() if retaken else None
+
+
 def forecast_run_claim(*, organization: Organization, kind: str, period: str) -> ForecastRun | None:
     """Claim the run of ``kind`` for ``period``; return it, or None when it is claimed already.
 
-    A failed run can be claimed again; a running or finished one cannot.
+    A failed run can be claimed again, and so can a run still marked running
+    after FORECAST_RUN_LEASE_MINUTES. A finished one, or one running within
+    the lease, cannot.
     """
     with tenant_context(organization):
-        try:
-            with transaction.atomic():
-                return ForecastRun.objects.create(organization=organization, kind=kind, period=period)
-        except IntegrityError:
-            retried = ForecastRun.objects.filter(kind=kind, period=period, status=RunStatus.FAILED).update(
-                status=RunStatus.RUNNING, detail="", finished_at=None
-            )
-            return ForecastRun.objects.get(kind=kind, period=period) if retried else None
+        return _claim_run(
+            ForecastRun.objects.filter(kind=kind, period=period),
+            lambda: ForecastRun.objects.create(organization=organization, kind=kind, period=period),
+            f"Forecast {kind} of organization {organization.pk} for {period}:",
+        )
 
 
 def forecast_run_finish(*, run, status: str, detail: str = "") -> None:
-    """Record how a claimed run (ForecastRun or PooledRun) ended."""
-    run.status = status
-    run.detail = detail[:300]
-    run.finished_at = timezone.now()
-    run.save(update_fields=["status", "detail", "finished_at"])
+    """Record how a claimed run (ForecastRun or PooledRun) ended, unless another taker has it now.
+
+    ``started_at`` identifies the claim: a takeover resets it, so a worker
+    that outlived its lease cannot overwrite the run of its successor.
+    """
+    finished = type(run).objects.filter(pk=run.pk, started_at=run.started_at).update(
+        status=status, detail=detail[:300], finished_at=timezone.now()
+    )
+    if not finished:
+        logger.warning(
+            "Run %s (%s) was taken over after its lease ran out; its outcome %s '%s' is not recorded",
+            run.pk,
+            run.period,
+            status,
+            detail[:300],
+        )
 
 
 def pooled_run_claim(*, period: str) -> PooledRun | None:
-    """Claim the pooled training of ``period``; None when it is claimed already (failed runs excepted)."""
-    try:
-        with transaction.atomic():
-            return PooledRun.objects.create(period=period)
-    except IntegrityError:
-        retried = PooledRun.objects.filter(period=period, status=RunStatus.FAILED).update(
-            status=RunStatus.RUNNING, detail="", finished_at=None
-        )
-        return PooledRun.objects.get(period=period) if retried else None
+    """Claim the pooled training of ``period``; None when it is claimed already (failed and stale runs excepted)."""
+    return _claim_run(
+        PooledRun.objects.filter(period=period),
+        lambda: PooledRun.objects.create(period=period),
+        f"Pooled training for {period}:",
+    )
 
 
 

@@ -3,7 +3,9 @@
 Beat calls the two dispatchers hourly. Each organisation is scored once per
 local day and trained once per local month, from FORECAST_LOCAL_START_HOUR
 on. A ``ForecastRun`` row per organisation, kind and period, under a unique
-constraint, makes a repeated or redelivered task do nothing.
+constraint, makes a repeated or redelivered task do nothing. A run still
+marked running after FORECAST_RUN_LEASE_MINUTES lost its worker, so the next
+trigger or redelivery marks it failed and runs it again.
 """
 
 import datetime as dt
@@ -11,6 +13,7 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
+from django.db.models import QuerySet
 from django.utils import timezone
 
 from forecasting.models import ForecastRun, PooledRun, RunKind, RunStatus
@@ -22,6 +25,7 @@ from forecasting.services import (
     forecast_train,
     forecast_train_pooled,
     pooled_run_claim,
+    run_lease_cutoff,
 )
 from payt.dates import local_now
 from payt.models import Organization
@@ -44,9 +48,14 @@ def organizations_in_morning(moment: dt.datetime) -> list[tuple[Organization, dt
     return due
 
 
+def _live_runs(runs: QuerySet) -> QuerySet:
+    """Return the runs that block a new one: finished, or running within FORECAST_RUN_LEASE_MINUTES."""
+    return runs.exclude(status=RunStatus.FAILED).exclude(status=RunStatus.RUNNING, started_at__lt=run_lease_cutoff())
+
+
 def _has_run(organization: Organization, kind: str, period: str) -> bool:
     with tenant_context(organization):
-        return ForecastRun.objects.filter(kind=kind, period=period).exclude(status=RunStatus.FAILED).exists()
+        return _live_runs(ForecastRun.objects.filter(kind=kind, period=period)).exists()
 
 
 @shared_task
@@ -73,7 +82,7 @@ def train_all_organizations(now: str | None = None) -> int:
             train_organization.delay(str(organization.pk), month, local_date.isoformat())
             count += 1
     for month in sorted(months):
-        if not PooledRun.objects.filter(period=month).exclude(status=RunStatus.FAILED).exists():
+        if not _live_runs(PooledRun.objects.filter(period=month)).exists():
             train_pooled.delay(month, _moment(now).date().isoformat())
     logger.info("Forecast training enqueued for %d organizations", count)
     return count

@@ -196,6 +196,15 @@ DUNNING_SEND_CLAIM_TIMEOUT_MINUTES = env_int("DUNNING_SEND_CLAIM_TIMEOUT_MINUTES
 DUNNING_LOCAL_START_HOUR = env_int("DUNNING_LOCAL_START_HOUR", 7)
 # Forecast scoring and training start at this local hour, before the dunning run reads risk alerts.
 FORECAST_LOCAL_START_HOUR = env_int("FORECAST_LOCAL_START_HOUR", 5)
+# A forecast run still marked running after this many minutes counts as lost (its worker
+# died or hung), and the next trigger or redelivered task takes it over. The benchmark in
+# docs/benchmarks.md trained on 1,000,000 paid invoices in about 21 minutes; 120 leaves a margin.
+FORECAST_RUN_LEASE_MINUTES = env_int("FORECAST_RUN_LEASE_MINUTES", 120)
+if FORECAST_RUN_LEASE_MINUTES < 1:
+    raise ImproperlyConfigured(
+        f"FORECAST_RUN_LEASE_MINUTES={FORECAST_RUN_LEASE_MINUTES} is too small; set the minutes, 1 or more, "
+        "longer than the slowest training."
+    )
 # Dotted path of the SMS gateway class (see dunning.sms.SmsProvider). Development and
 # tests record texts in a local file; elsewhere an SMS step fails until a gateway is named.
 SMS_PROVIDER = env_str("SMS_PROVIDER", "dunning.sms.LocalSmsProvider" if (DEBUG or TESTING) else "")
