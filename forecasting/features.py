@@ -20,8 +20,10 @@ import numpy as np
 from forecasting.history import OPEN, InvoiceHistory
 
 # Training rows are added at these numbers of days after the due date for
-# invoices still unpaid that morning.
-LANDMARK_DAYS_AFTER_DUE = (0, 14, 30, 60)
+# invoices still unpaid that morning. The landmarks up to a year let the model
+# learn from long-overdue invoices. An open invoice overdue longer than the
+# last landmark with enough paid rows gets no interval (PaymentForecaster.overdue_support_days).
+LANDMARK_DAYS_AFTER_DUE = (0, 14, 30, 60, 90, 180, 365)
 RECENT_INVOICES = 3
 # Day numbers fit in 22 bits until the year 11,000, so (group, day) packs into one int64 key.
 _DAY_BITS = 22

@@ -33,8 +33,9 @@ class InvoiceForecastView:
 
     ``p_on_time`` is the calibrated chance of payment on or before the due date
     (0 once the due date has passed unpaid). ``cold_start`` marks a debtor
-    without paid invoices, whose interval is wider. ``reasons`` are the plain
-    words behind the risk, strongest first.
+    without paid invoices, whose interval is wider. ``beyond_history`` marks an
+    invoice overdue longer than the model's history covers, whose dates are no
+    reliable forecast. ``reasons`` are the plain words behind the risk, strongest first.
     """
 
     invoice_id: object
@@ -43,6 +44,7 @@ class InvoiceForecastView:
     upper_date: dt.date
     p_on_time: float
     cold_start: bool
+    beyond_history: bool
     scored_on: dt.date
     model_label: str
     reasons: list[str]
@@ -57,6 +59,7 @@ def _view(forecast: InvoiceForecast) -> InvoiceForecastView:
         upper_date=forecast.upper_date,
         p_on_time=forecast.p_on_time,
         cold_start=forecast.cold_start,
+        beyond_history=forecast.beyond_history,
         scored_on=forecast.scored_on,
         model_label=forecast.model_label,
         reasons=[reason_text(reason) for reason in forecast.reasons],
@@ -248,12 +251,14 @@ def cash_in_forecast(organization: Organization, *, weeks: int = 13, today: dt.d
 
     Each open invoice with a forecast adds its open amount spread over the
     weeks by its forecast distribution (see forecasting.portfolio.payment_cdf).
+    Invoices overdue longer than the model's history covers have no reliable
+    forecast and are left out.
     """
     today = today or local_today(organization)
     monday = today - dt.timedelta(days=today.weekday())
     rows = list(
         receivable_invoices(Invoice.objects.for_organization(organization))
-        .filter(forecast__isnull=False)
+        .filter(forecast__isnull=False, forecast__beyond_history=False)
         .values_list("open_amount", "forecast__lower_date", "forecast__expected_date", "forecast__upper_date")
     )
 

@@ -9,6 +9,7 @@ import pytest
 from django.urls import reverse
 
 from dunning.models import PhoneTask, PhoneTaskSource, PhoneTaskStatus
+from forecasting.services import forecast_score
 from invoices.services import payment_register
 from payt.dates import local_today
 from payt.tenancy import tenant_context
@@ -90,6 +91,20 @@ def test_invoice_page_shows_forecast_interval_and_on_time_chance(alice_client, s
     assert "with 90% certainty between" in page
     assert "Chance of payment on or before the due date:" in page
     assert "The debtor disputes this invoice." in page
+
+
+def test_invoice_page_long_overdue_has_no_interval(alice_client, org_alfa, make_invoice, scored_alfa):
+    old = make_invoice(
+        org_alfa, number="OLD-1", total="5000.00", issue_date=dt.date(2018, 9, 1), debtor=scored_alfa["debtor"]
+    )
+    forecast_score(organization=org_alfa, run_date=test_scoring.TODAY)
+
+    page = alice_client.get(reverse("dashboard:invoice", args=[old.pk])).content.decode()
+    risks = alice_client.get(reverse("dashboard:risks")).content.decode()
+
+    assert "No reliable forecast: overdue longer than the history covers." in page
+    assert "with 90% certainty between" not in page
+    assert 'data-invoice="OLD-1"' in risks
 
 
 def test_debtor_page_shows_payment_trend(alice_client, org_alfa, make_invoice, scored_alfa):
