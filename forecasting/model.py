@@ -27,7 +27,7 @@ import numpy as np
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 
-from forecasting.features import CATEGORICAL_FEATURES, FeatureTable
+from forecasting.features import CATEGORICAL_FEATURES, LANDMARK_DAYS_AFTER_DUE, FeatureTable
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +51,9 @@ class ModelSettings:
     min_group_rows: int = 400
     # The whole calibration window needs at least this many rows, because it widens every group that falls back.
     min_calibration_rows: int = 40
+    # An overdue landmark is covered by the history when at least this many paid training rows
+    # were taken at it or a later one. Invoices overdue longer than the last covered one get no interval.
+    min_overdue_support_rows: int = 30
     # Inverse-censoring weights are capped at 1 / weight_floor.
     weight_floor: float = 0.05
     # Blocks of the calibration window, each scored by models trained on the rows before it.
@@ -73,6 +76,8 @@ class Predictions:
     p_on_time: np.ndarray
     cold_start: np.ndarray
     group: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    # Overdue longer than any landmark the training history covers: the interval is not reliable.
+    beyond_history: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
 
 # History depth levels by the debtor's paid invoices before the forecast: none, 1-2, 3 or more.
@@ -81,6 +86,8 @@ HISTORY_DEPTHS = np.array([0, 1, 3])
 
 # Forecasts reach at most this many days past the morning of the forecast.
 MAX_REMAINING_DAYS = 730.0
+# Models pickled before overdue_support_days was stored were trained with landmarks up to 60 days.
+LEGACY_OVERDUE_SUPPORT_DAYS = 60
 
 
 def _group_labels(table: FeatureTable, use_disputed: bool) -> np.ndarray:
@@ -142,6 +149,7 @@ class PaymentForecaster:
         self.calibration_rows: dict[str, int] = {}
         self.quantile_models: dict[str, HistGradientBoostingRegressor] = {}
         self.on_time_model: CalibratedClassifierCV | None = None
+        self.overdue_support_days: int = LEGACY_OVERDUE_SUPPORT_DAYS
 
     # Training
 
@@ -155,8 +163,22 @@ class PaymentForecaster:
         self._calibrate(scores, groups)
         self.quantile_models = self._fit_quantiles(table)
         self.on_time_model = self._fit_on_time(table)
+        self.overdue_support_days = self._overdue_support_days(table)
         logger.info("Trained on %d rows, %d with calibration scores", len(table), len(scores))
         return self
+
+    def _overdue_support_days(self, table: FeatureTable) -> int:
+        """Return the last landmark (days past due) with ``min_overdue_support_rows`` paid rows at or after it.
+
+        Paid rows are the ones the interval models learn from. Past this
+        landmark the model has seen too few invoices of that age to forecast them.
+        """
+        paid_days_past_due = table.column("days_past_due")[~np.isnan(table.remaining)]
+        supported = 0
+        for days in LANDMARK_DAYS_AFTER_DUE:
+            if np.count_nonzero(paid_days_past_due >= days) >= self.settings.min_overdue_support_rows:
+                supported = days
+        return supported
 
     def _horizon(self, table: FeatureTable) -> float:
         """Return ``horizon_factor`` times the 99th percentile of the observed days to payment.
@@ -326,7 +348,12 @@ class PaymentForecaster:
             p_on_time=self._p_on_time(table),
             cold_start=table.column("paid_count") == 0,
             group=groups,
+            beyond_history=table.column("days_past_due") > self._supported_days(),
         )
+
+    def _supported_days(self) -> int:
+        # Unpickling restores only the attributes stored at training, so older models use the legacy value.
+        return getattr(self, "overdue_support_days", LEGACY_OVERDUE_SUPPORT_DAYS)
 
     def _fit_on_time(self, table: FeatureTable) -> CalibratedClassifierCV:
         rows = self._sample((table.age == 0) & ~np.isnan(table.on_time))

@@ -103,6 +103,9 @@ class InvoiceForecast(TenantModel):
     first_p_on_time = models.FloatField()
     first_scored_on = models.DateField()
     cold_start = models.BooleanField(default=False)
+    # Overdue longer than the model's training history covers: the dates are no reliable forecast,
+    # so pages show no interval, the cash-in leaves the invoice out and the risk list counts it as at risk.
+    beyond_history = models.BooleanField(default=False)
     # Reason codes with their values (see forecasting.alerts), rendered in the reader's language.
     reasons = models.JSONField(default=list)
     # Open amount times the chance of missing the due date: the ranking of risk alerts.

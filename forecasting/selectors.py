@@ -38,8 +38,9 @@ class InvoiceForecastView:
 
     ``p_on_time`` is the calibrated chance of payment on or before the due date
     (0 once the due date has passed unpaid). ``cold_start`` marks a debtor
-    without paid invoices, whose interval is wider. ``reasons`` are the plain
-    words behind the risk, strongest first.
+    without paid invoices, whose interval is wider. ``beyond_history`` marks an
+    invoice overdue longer than the model's history covers, whose dates are no
+    reliable forecast. ``reasons`` are the plain words behind the risk, strongest first.
     """
 
     invoice_id: object
@@ -48,6 +49,7 @@ class InvoiceForecastView:
     upper_date: dt.date
     p_on_time: float
     cold_start: bool
+    beyond_history: bool
     scored_on: dt.date
     model_label: str
     reasons: list[str]
@@ -62,6 +64,7 @@ def _view(forecast: InvoiceForecast) -> InvoiceForecastView:
         upper_date=forecast.upper_date,
         p_on_time=forecast.p_on_time,
         cold_start=forecast.cold_start,
+        beyond_history=forecast.beyond_history,
         scored_on=forecast.scored_on,
         model_label=model_description(forecast.model_label),
         reasons=[reason_text(reason) for reason in forecast.reasons],
@@ -343,6 +346,8 @@ def cash_in_forecast(
     spread over the weeks by its forecast distribution (see
     forecasting.portfolio.payment_cdf). Amounts of different currencies are
     never added: open invoices in other currencies are only counted.
+    Invoices overdue longer than the model's history covers have no reliable
+    forecast and are left out.
     """
     today = today or local_today(organization)
     monday = today - dt.timedelta(days=today.weekday())
@@ -379,13 +384,14 @@ def _cash_in_rows(organization: Organization, currency: str) -> tuple[list[tuple
         "forecast__expected_date",
         "forecast__upper_date",
         "forecast__closed_on",
+        "forecast__beyond_history",
     )
     rows = []
     other_currencies = defaultdict(int)
-    for invoice_currency, *row, closed_on in open_invoices:
+    for invoice_currency, *row, closed_on, beyond_history in open_invoices:
         if invoice_currency != currency:
             other_currencies[invoice_currency] += 1
-        elif row[1] is not None and closed_on is None:
+        elif row[1] is not None and closed_on is None and not beyond_history:
             rows.append(tuple(row))
     return rows, dict(sorted(other_currencies.items()))
 

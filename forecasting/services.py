@@ -231,7 +231,10 @@ def _organization_norms(history: InvoiceHistory) -> OrganizationNorms:
 
 
 def _risk_probability(table, predictions, as_of: int) -> np.ndarray:
-    """Chance of missing the due date, or for an overdue invoice of staying unpaid OVERDUE_HORIZON_DAYS more."""
+    """Chance of missing the due date, or for an overdue invoice of staying unpaid OVERDUE_HORIZON_DAYS more.
+
+    An invoice overdue beyond the model's history gets 1.0.
+    """
     from_today = table.age
     cdf = payment_cdf(
         np.full(len(table), float(OVERDUE_HORIZON_DAYS)),
@@ -240,7 +243,10 @@ def _risk_probability(table, predictions, as_of: int) -> np.ndarray:
         np.maximum(predictions.upper - from_today, 0.0),
     )
     overdue = table.column("days_past_due") > 0
-    return np.where(overdue, 1.0 - cdf, 1.0 - predictions.p_on_time)
+    risk = np.where(overdue, 1.0 - cdf, 1.0 - predictions.p_on_time)
+    # Overdue longer than the training history covers: the model only extrapolates there, and an
+    # invoice left unpaid that long is at risk whatever it predicts.
+    return np.where(predictions.beyond_history, 1.0, risk)
 
 
 def forecasts_close(*, organization: Organization, run_date: dt.date) -> int:
@@ -289,7 +295,7 @@ def forecast_score(*, organization: Organization, run_date: dt.date) -> int:
                 unique_fields=["invoice"],
                 update_fields=[
                     "scored_on", "model_label", "expected_date", "lower_date", "upper_date", "p_on_time",
-                    "cold_start", "reasons", "risk_amount", "closed_on",
+                    "cold_start", "beyond_history", "reasons", "risk_amount", "closed_on",
                 ],
             )
     logger.info("Scored %d open invoices of organization %s with %s", len(rows), organization.pk, registered)
@@ -321,6 +327,7 @@ def _forecast_rows(organization, history, table, predictions, as_of, registered,
             first_p_on_time=p_on_time,
             first_scored_on=run_date,
             cold_start=bool(predictions.cold_start[position]),
+            beyond_history=bool(predictions.beyond_history[position]),
             reasons=risk_reasons(features, norms),
             risk_amount=to_money(open_amounts.get(invoice_id, Decimal(0)) * Decimal(str(round(risk[position], 4)))),
         ))

@@ -96,6 +96,20 @@ def test_invoice_page_shows_forecast_interval_and_on_time_chance(alice_client, s
     assert "The debtor disputes this invoice." in page
 
 
+def test_invoice_page_long_overdue_has_no_interval(alice_client, org_alfa, make_invoice, scored_alfa):
+    old = make_invoice(
+        org_alfa, number="OLD-1", total="5000.00", issue_date=dt.date(2018, 9, 1), debtor=scored_alfa["debtor"]
+    )
+    forecast_score(organization=org_alfa, run_date=test_scoring.TODAY)
+
+    page = alice_client.get(reverse("dashboard:invoice", args=[old.pk])).content.decode()
+    risks = alice_client.get(reverse("dashboard:risks")).content.decode()
+
+    assert "No reliable forecast: overdue longer than the history covers." in page
+    assert "with 90% certainty between" not in page
+    assert 'data-invoice="OLD-1"' in risks
+
+
 def test_debtor_page_shows_payment_trend(alice_client, org_alfa, make_invoice, scored_alfa):
     # The page reads the last 12 months up to the real today, so pay one invoice recently.
     debtor = scored_alfa["debtor"]

@@ -103,3 +103,13 @@ def test_known_at_reopens_later_payments(history):
     known = history.known_at(day_number(day("2025-04-10")))
     assert len(known) == 5
     assert known.settled[2] == OPEN
+
+
+def test_training_rows_at_each_landmark(history):
+    # Invoice 4 of debtor A (due 2025-05-01) is still open 400 days after its due date.
+    cutoff = day_number(day("2025-05-01")) + 400
+    table = training_table(history, cutoff, countries=["NL"])
+
+    open_invoice = table.row == 3
+    days_past_due = table.column("days_past_due")[open_invoice & (table.age > 0)]
+    assert sorted(days_past_due.tolist()) == [0, 14, 30, 60]

@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 
+from forecasting.features import LANDMARK_DAYS_AFTER_DUE
 from forecasting.models import InvoiceForecast, ModelStatus, PooledModel
 from forecasting.selectors import (
     cash_in_forecast,
@@ -206,3 +207,48 @@ def test_scoring_without_model_still_closes_forecasts(org_alfa, scored_alfa):
 
     with tenant_context(org_alfa):
         assert InvoiceForecast.objects.get(invoice=paid).closed_on == TODAY
+
+
+@pytest.fixture
+def long_overdue(org_alfa, make_invoice, scored_alfa):
+    """An invoice of Alfa's late debtor due in 2018, seven years overdue on TODAY, scored with the rest."""
+    invoice = make_invoice(
+        org_alfa, number="OLD-1", total="5000.00", issue_date=dt.date(2018, 9, 1), debtor=scored_alfa["debtor"]
+    )
+    forecast_score(organization=org_alfa, run_date=TODAY)
+    return invoice
+
+
+def test_model_stores_its_overdue_support(trained_outcome):
+    # The generated history has paid invoices some weeks past due, not years.
+    assert trained_outcome.model.overdue_support_days in LANDMARK_DAYS_AFTER_DUE
+    assert 0 < trained_outcome.model.overdue_support_days < 365
+
+
+def test_long_overdue_invoice_has_no_interval(org_alfa, scored_alfa, long_overdue):
+    with tenant_context(org_alfa):
+        old = InvoiceForecast.objects.get(invoice=long_overdue)
+        recent = InvoiceForecast.objects.get(invoice=scored_alfa["overdue"])
+
+    assert old.beyond_history is True
+    assert recent.beyond_history is False
+    assert old.risk_amount == Decimal("5000.00")
+    with tenant_context(org_alfa):
+        assert invoice_forecast(org_alfa, long_overdue.pk).beyond_history is True
+
+
+def test_long_overdue_invoice_is_at_risk(org_alfa, long_overdue):
+    with tenant_context(org_alfa):
+        risks = {risk.invoice.number: risk for risk in risky_invoices(org_alfa)}
+
+    assert "OLD-1" in risks
+    assert risks["OLD-1"].risk_probability == 1.0
+
+
+def test_cash_in_leaves_out_long_overdue_invoice(org_alfa, scored_alfa, long_overdue):
+    with tenant_context(org_alfa):
+        weeks = cash_in_forecast(org_alfa, currency="EUR", today=TODAY).weeks
+
+    assert len(weeks) == 13
+    # Only A-4 (2,000), A-5 (800) and A-6 (90) can come in; OLD-1 (5,000) has no reliable forecast.
+    assert sum(week.expected for week in weeks) <= Decimal("2890.00")
