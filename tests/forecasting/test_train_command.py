@@ -5,7 +5,8 @@ import io
 import pytest
 from django.core.management import call_command
 
-from forecasting.services import pooled_model_register
+from forecasting.services import pooled_model_register, trained_model_register
+from payt.tenancy import tenant_context
 
 pytestmark = pytest.mark.django_db
 
@@ -29,6 +30,17 @@ def test_train_without_any_model_explains_why_nothing_scored(org_bravo, make_inv
 
 def test_train_with_pooled_model_scores(org_bravo, make_invoice, trained_outcome):
     pooled_model_register(outcome=trained_outcome, organizations=1)
+    make_invoice(org_bravo, number="B-1", total="700.00")
+
+    output = _run("--organization", "bravo", "--date", "2025-10-15")
+
+    assert "bravo: 1 open invoices scored" in output
+
+
+def test_train_with_own_model_scores(org_bravo, make_invoice, trained_outcome):
+    # The own model sits behind row-level security, so the command must look it up in the tenant's context.
+    with tenant_context(org_bravo):
+        trained_model_register(organization=org_bravo, outcome=trained_outcome)
     make_invoice(org_bravo, number="B-1", total="700.00")
 
     output = _run("--organization", "bravo", "--date", "2025-10-15")

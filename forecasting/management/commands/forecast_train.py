@@ -11,6 +11,7 @@ from forecasting.services import (
 )
 from payt.dates import local_today
 from payt.models import Organization
+from payt.tenancy import tenant_context
 
 
 class Command(BaseCommand):
@@ -63,7 +64,10 @@ class Command(BaseCommand):
         return ""
 
     def _score(self, organization: Organization, today: dt.date, too_little_history: str) -> None:
-        if current_model(organization) is None:
+        # The organisation's own models are visible only inside its tenant context (row-level security).
+        with tenant_context(organization):
+            model = current_model(organization)
+        if model is None:
             self.stdout.write(
                 f"{organization.slug}: no invoices scored, because no forecast model exists for this "
                 f"organisation yet: it has too little history for its own model ({too_little_history}) "
