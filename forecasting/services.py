@@ -429,8 +429,6 @@ def pooled_run_claim(*, period: str) -> PooledRun | None:
     )
 
 
-
-
 class InvoiceNotOpen(DomainError):
     """Raised when a risk call is requested for a document with no amount due.
 

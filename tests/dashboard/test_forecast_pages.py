@@ -312,7 +312,7 @@ def test_risk_page_before_any_model_says_no_forecast(alice_client, org_alfa, mak
     assert "manage.py forecast_train --organization alfa --pooled" in page
 
 
-def test_risk_page_with_model_but_no_scoring_says_when(alice_client, org_alfa, trained_outcome):
+def test_risks_unscored_says_when(alice_client, org_alfa, trained_outcome):
     pooled_model_register(outcome=trained_outcome, organizations=1)
     _in_dutch(alice_client)
 

@@ -48,7 +48,7 @@ def test_train_with_own_model_scores(org_bravo, make_invoice, trained_outcome):
     assert "bravo: 1 open invoices scored" in output
 
 
-def test_train_pooled_on_too_little_history_is_a_message(org_bravo):
+def test_pooled_too_little_history_message(org_bravo):
     output = _run("--organization", "bravo", "--pooled", "--no-score")
 
     assert "no pooled model trained: " in output

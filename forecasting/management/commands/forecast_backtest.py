@@ -72,7 +72,7 @@ class Command(BaseCommand):
             return run_backtest(history, train_share=share, use_disputed=use_disputed, true_settled=true_settled)
         except ValueError as error:
             # NOTE: with about 100 invoices a calibration fold can be too small for scikit-learn's
-            # binning, which raises its own ValueError; that one is named as a training failure.
+            # binning. Its own ValueError is then reported as a training failure.
             reason = str(error) if str(error).startswith("history too short") else f"training failed ({error})"
             raise CommandError(
                 f"The back-test cannot run on {len(history)} invoices ({paid} paid): {reason}. "
